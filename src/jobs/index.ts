@@ -1,0 +1,67 @@
+// Public surface of src/jobs: what a takedown is. No bullmq/ioredis here (DESIGN §3).
+// Internals left out on purpose: the individual steps (src/jobs/steps/*) and the validation
+// helpers inside takedown-request.ts; callers go through runTakedown and the parse/assert pair.
+export {
+  InvalidPayloadError,
+  PermanentJobError,
+  RetryableJobError,
+  VerifyFailedError,
+  formatFieldErrors,
+} from './errors.js';
+export type { FieldError } from './errors.js';
+export { expiryJobId, parseJobId, takedownJobId, toJobId } from './job-id.js';
+export type { JobIdKind, ParsedJobId } from './job-id.js';
+export {
+  BATCH_ID_MAX_CHARS,
+  BULL_PRIORITY,
+  DEFAULT_PRIORITY,
+  PAYLOAD_VERSION,
+  PRIORITY_VALUES,
+  REASON_MAX_CHARS,
+  REQUESTED_BY_MAX_CHARS,
+  assertTakedownPayload,
+  parseTakedownPayload,
+  parseTakedownRequest,
+  toBullPriority,
+} from './takedown-request.js';
+export type {
+  ParseResult,
+  ParseTakedownRequestOptions,
+  TakedownPayload,
+  TakedownPriority,
+  TakedownRequest,
+} from './takedown-request.js';
+export {
+  MAX_REQUEST_IDS,
+  TAKEDOWN_STEPS,
+  initialProgress,
+  parseTakedownProgress,
+} from './takedown-progress.js';
+export type {
+  DisconnectOutcome,
+  RevokeResult,
+  TakedownProgress,
+  TakedownStep,
+} from './takedown-progress.js';
+export { DEFAULT_VERIFY_MAX_ROUNDS } from './takedown-deps.js';
+export type { TakedownDeps } from './takedown-deps.js';
+export { runTakedown } from './run-takedown.js';
+export { toTakedownResult } from './takedown-result.js';
+export type { TakedownOutcome, TakedownResult } from './takedown-result.js';
+export { revokeRegions } from './steps/revoke-key.js';
+export { describeError, toDeadLetterEntry } from './dead-letter.js';
+export type {
+  DeadLetterEntry,
+  DeadLetterError,
+  DeadLetterReason,
+  ToDeadLetterEntryInput,
+} from './dead-letter.js';
+export type { TakedownJobData } from './job-data.js';
+export {
+  DEAD_LETTER_JOB_NAME,
+  DEAD_LETTER_QUEUE,
+  TAKEDOWN_JOB_NAME,
+  TAKEDOWN_QUEUE,
+  batchKey,
+  rateLimitKey,
+} from './queue-names.js';

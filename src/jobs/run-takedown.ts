@@ -1,0 +1,64 @@
+import { RetryableJobError } from './errors.js';
+import { disconnectStep } from './steps/disconnect.js';
+import { resolveStep } from './steps/resolve.js';
+import { revokeKeyStep } from './steps/revoke-key.js';
+import { verifyStep } from './steps/verify.js';
+import type { TakedownDeps } from './takedown-deps.js';
+import { initialProgress } from './takedown-progress.js';
+import type { TakedownProgress, TakedownStep } from './takedown-progress.js';
+import type { TakedownPayload } from './takedown-request.js';
+import { toTakedownResult } from './takedown-result.js';
+import type { TakedownResult } from './takedown-result.js';
+
+type StepFn = (
+  payload: TakedownPayload,
+  progress: TakedownProgress,
+  deps: TakedownDeps,
+) => Promise<TakedownProgress>;
+
+const STEPS: Readonly<Record<Exclude<TakedownStep, 'done'>, StepFn>> = {
+  resolve: resolveStep,
+  'revoke-key': revokeKeyStep,
+  disconnect: disconnectStep,
+  verify: verifyStep,
+};
+
+/**
+ * Runs a takedown from its persisted cursor (or from the start) to `done`:
+ * resolve → revoke-key → disconnect → verify. Progress is persisted after every finished piece
+ * (inside the steps) and at every step boundary (here), so a retry resumes at the first
+ * unfinished piece. Errors from the API propagate unchanged; the worker classifies them.
+ * A job already `done` returns its result without calling the API.
+ */
+export async function runTakedown(
+  payload: TakedownPayload,
+  progress: TakedownProgress | undefined,
+  deps: TakedownDeps,
+): Promise<TakedownResult> {
+  let current = progress ?? initialProgress();
+  while (current.step !== 'done') {
+    throwIfAborted(deps.signal, current.step);
+    const step = current.step;
+    const logger = deps.logger?.child({ step });
+    const stepDeps: TakedownDeps = logger === undefined ? deps : { ...deps, logger };
+    const startedAt = performance.now();
+    const next = await STEPS[step](payload, current, stepDeps);
+    if (next.step === step) throw new Error(`internal: takedown step ${step} did not advance`);
+    await deps.persist(next);
+    const durationMs = performance.now() - startedAt;
+    deps.onStep?.(step, durationMs);
+    logger?.debug(
+      { durationMs: Math.round(durationMs), nextStep: next.step },
+      'takedown step finished',
+    );
+    current = next;
+  }
+  return toTakedownResult(payload, current);
+}
+
+/** Between steps only: inside a step the API client and sleep see the signal themselves. */
+function throwIfAborted(signal: AbortSignal | undefined, step: TakedownStep): void {
+  if (signal?.aborted === true) {
+    throw new RetryableJobError(`takedown aborted before step ${step}`, { cause: signal.reason });
+  }
+}

@@ -1,0 +1,54 @@
+import { PermanentJobError } from '../errors.js';
+import type { TakedownDeps } from '../takedown-deps.js';
+import { callOptions } from '../takedown-deps.js';
+import { withRequestId } from '../takedown-progress.js';
+import type { TakedownProgress } from '../takedown-progress.js';
+import type { TakedownPayload } from '../takedown-request.js';
+
+/**
+ * The ordering invariant: a session is never cut before its key is revoked in the job's region,
+ * or the encoder would reconnect at once with a new SID. Breaking it is a bug, not bad luck.
+ */
+export function assertRevoked(payload: TakedownPayload, progress: TakedownProgress): void {
+  if (progress.streamKey === undefined || progress.revoked[payload.region] === undefined) {
+    throw new PermanentJobError(
+      `internal: refusing to disconnect before the stream key is revoked in region ${payload.region}`,
+    );
+  }
+}
+
+/** Force-disconnects one SID and records it; a SID already recorded as disconnected stays so. */
+export async function disconnectSid(
+  payload: TakedownPayload,
+  progress: TakedownProgress,
+  sid: string,
+  deps: TakedownDeps,
+): Promise<TakedownProgress> {
+  assertRevoked(payload, progress);
+  const answer = await deps.api.disconnectStream(
+    { region: payload.region, appId: payload.appId, sid },
+    callOptions(deps),
+  );
+  const before = Object.hasOwn(progress.disconnected, sid) ? progress.disconnected[sid] : undefined;
+  const result = before === 'disconnected' ? before : answer.result;
+  const next = withRequestId(
+    { ...progress, disconnected: { ...progress.disconnected, [sid]: result } },
+    answer.requestId,
+  );
+  await deps.persist(next);
+  return next;
+}
+
+/** Cuts every SID not cut yet, persisting after each. 404 means already offline: fine. */
+export async function disconnectStep(
+  payload: TakedownPayload,
+  progress: TakedownProgress,
+  deps: TakedownDeps,
+): Promise<TakedownProgress> {
+  let next = progress;
+  for (const sid of progress.sids) {
+    if (Object.hasOwn(next.disconnected, sid)) continue;
+    next = await disconnectSid(payload, next, sid, deps);
+  }
+  return { ...next, step: 'verify' };
+}

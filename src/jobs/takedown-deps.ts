@@ -1,0 +1,30 @@
+import type { AgoraApi, CallOptions, LoggerLike, Region } from '../agora/types.js';
+import type { TakedownProgress, TakedownStep } from './takedown-progress.js';
+
+/** Verify rounds the issue allows before giving up with a retryable error. */
+export const DEFAULT_VERIFY_MAX_ROUNDS = 3;
+
+/** What the step machine needs from outside; the worker builds it per job. */
+export interface TakedownDeps {
+  api: AgoraApi;
+  /** Stores progress in the job (the worker merges it into job.data). Awaited before going on. */
+  persist(progress: TakedownProgress): Promise<void>;
+  /** Settle delay before each verify round; should reject when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Extra regions to revoke the key in (`AGORA_KEY_REGIONS`); the job's region always comes first. */
+  keyRegions: readonly Region[];
+  verify: { enabled: boolean; delayMs: number; maxRounds: number };
+  /** Scoped to the job; API call lines go to a child bound with the step. */
+  logger?: LoggerLike;
+  signal?: AbortSignal;
+  /** Called after each finished step (metrics). */
+  onStep?(step: TakedownStep, durationMs: number): void;
+}
+
+/** Per-call options for the API: the job's signal and logger, without undefined members. */
+export function callOptions(deps: Pick<TakedownDeps, 'signal' | 'logger'>): CallOptions {
+  const opts: CallOptions = {};
+  if (deps.signal !== undefined) opts.signal = deps.signal;
+  if (deps.logger !== undefined) opts.logger = deps.logger;
+  return opts;
+}
