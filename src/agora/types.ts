@@ -7,12 +7,7 @@ export type CallClass = 'create' | 'delete' | 'query';
 
 /** Stable names of the API operations, used in logs, metrics and the simulator's call log. */
 export type AgoraOp =
-  | 'create-key'
-  | 'query-key'
-  | 'delete-key'
-  | 'list-streams'
-  | 'query-stream'
-  | 'disconnect';
+  'create-key' | 'query-key' | 'delete-key' | 'list-streams' | 'query-stream' | 'disconnect';
 
 export const OP_CLASS: Readonly<Record<AgoraOp, CallClass>> = {
   'create-key': 'create',
@@ -97,18 +92,19 @@ export interface Answered {
 }
 
 export type QueryKeyResult =
-  | (Answered & { result: 'found'; key: StreamKeyInfo })
-  | (Answered & { result: 'not-found' });
+  (Answered & { result: 'found'; key: StreamKeyInfo }) | (Answered & { result: 'not-found' });
 export type DeleteKeyResult = Answered & { result: 'deleted' | 'not-found' };
 export type ListStreamsResult = Answered & { streams: OnlineStream[] };
 export type QueryStreamResult =
-  | (Answered & { result: 'found'; stream: OnlineStream })
-  | (Answered & { result: 'not-found' });
+  (Answered & { result: 'found'; stream: OnlineStream }) | (Answered & { result: 'not-found' });
 export type DisconnectResult = Answered & { result: 'disconnected' | 'not-found' };
 
 /** The Media Gateway calls a takedown needs. `createAgoraClient` implements it over HTTP. */
 export interface AgoraApi {
-  createStreamKey(input: CreateStreamKeyInput, opts?: CallOptions): Promise<Answered & { key: StreamKeyInfo }>;
+  createStreamKey(
+    input: CreateStreamKeyInput,
+    opts?: CallOptions,
+  ): Promise<Answered & { key: StreamKeyInfo }>;
   queryStreamKey(ref: KeyRef, opts?: CallOptions): Promise<QueryKeyResult>;
   deleteStreamKey(ref: KeyRef, opts?: CallOptions): Promise<DeleteKeyResult>;
   listOnlineStreams(
