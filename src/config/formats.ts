@@ -1,0 +1,157 @@
+import convict from 'convict';
+import { REGIONS } from '../agora/types.js';
+
+/**
+ * Value formats of the schema. Each says what is allowed, checks a value and returns what is
+ * wrong (never echoing the value: the caller decides whether it may be shown), and coerces env
+ * strings itself — convict's built-in coercion turns "12abc" into 12 and "no" into true.
+ */
+export interface FormatSpec {
+  readonly allowed: string;
+  /** undefined when valid; otherwise a short problem ('' = just "invalid value"). */
+  check: (value: unknown) => string | undefined;
+  coerce?: (raw: string) => unknown;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const AGORA_AUTHS = ['basic', 'hmac'] as const;
+export const MIN_TOKEN_LENGTH = 16;
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const hasControl = (s: string): boolean => CONTROL.test(s);
+
+function integer(min: number, max: number, allowed: string): FormatSpec {
+  return {
+    allowed,
+    check: (v) =>
+      typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max ? undefined : '',
+    coerce: (raw) => (/^\s*\+?\d+\s*$/.test(raw) ? Number(raw.trim()) : raw),
+  };
+}
+
+function oneOf(values: readonly string[]): FormatSpec {
+  return {
+    allowed: `one of ${values.join(', ')}`,
+    check: (v) => (typeof v === 'string' && values.includes(v) ? undefined : ''),
+    coerce: (raw) => raw.trim(),
+  };
+}
+
+function url(protocols: readonly string[], allowed: string): FormatSpec {
+  return {
+    allowed,
+    check: (v) => {
+      if (typeof v !== 'string') return '';
+      let parsed: URL;
+      try {
+        parsed = new URL(v);
+      } catch {
+        return 'not a URL';
+      }
+      return protocols.includes(parsed.protocol) && parsed.hostname !== '' ? undefined : '';
+    },
+    coerce: (raw) => raw.trim(),
+  };
+}
+
+/** Optional text: an empty env var means unset (docker-compose writes `KEY=` for "no value"). */
+function optionalText(valid: (s: string) => boolean, allowed: string): FormatSpec {
+  return {
+    allowed: `${allowed} (or unset)`,
+    check: (v) => (v === undefined || (typeof v === 'string' && valid(v)) ? undefined : ''),
+    coerce: (raw) => (raw.trim() === '' ? undefined : raw),
+  };
+}
+
+function list(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export const FORMATS = {
+  'td-positive-int': integer(1, Number.MAX_SAFE_INTEGER, 'a whole number >= 1'),
+  'td-non-negative-int': integer(0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0'),
+  'td-port': integer(0, 65535, 'a port number 0-65535 (0 = any free port)'),
+  'td-boolean': {
+    allowed: 'true or false (also 1/0, yes/no)',
+    check: (v) => (typeof v === 'boolean' ? undefined : ''),
+    coerce: (raw) => {
+      const s = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      return raw;
+    },
+  },
+  'td-redis-url': url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL'),
+  'td-http-url': url(['http:', 'https:'], 'an http:// or https:// URL'),
+  'td-agora-auth': oneOf(AGORA_AUTHS),
+  'td-log-level': oneOf(LOG_LEVELS),
+  'td-prefix': {
+    allowed: '1-64 characters without spaces or control characters',
+    check: (v) =>
+      typeof v === 'string' && /^\S{1,64}$/.test(v) && !hasControl(v) ? undefined : '',
+  },
+  'td-host': {
+    allowed: 'a host name or IP address',
+    check: (v) => (typeof v === 'string' && /^[A-Za-z0-9.:[\]_-]{1,253}$/.test(v) ? undefined : ''),
+    coerce: (raw) => raw.trim(),
+  },
+  // Agora App IDs are 32 hex characters; allow what is path-safe so the simulator can use names.
+  'td-app-id': optionalText(
+    (s) => /^[A-Za-z0-9_-]{1,128}$/.test(s),
+    '1-128 letters, digits, "_" or "-"',
+  ),
+  // A user name for Basic auth: no ":" (it separates user and password) and no control chars.
+  'td-user': optionalText(
+    (s) => s.length <= 256 && !s.includes(':') && !hasControl(s),
+    'a non-empty name without ":"',
+  ),
+  'td-secret': optionalText((s) => s.length <= 1024 && !hasControl(s), 'a non-empty string'),
+  'td-region-list': {
+    allowed: `a comma-separated list of ${REGIONS.join(', ')} (may be empty)`,
+    check: (v) => {
+      if (!Array.isArray(v)) return '';
+      const bad = (v as unknown[]).find(
+        (r) => typeof r !== 'string' || !(REGIONS as readonly string[]).includes(r),
+      );
+      if (bad === undefined) return undefined;
+      return `${typeof bad === 'string' ? JSON.stringify(bad.slice(0, 20)) : typeof bad} is not a region`;
+    },
+    coerce: (raw) => [...new Set(list(raw.toLowerCase()))],
+  },
+  'td-token-list': {
+    allowed: `a comma-separated list of tokens, each at least ${MIN_TOKEN_LENGTH} characters without spaces`,
+    check: (v) => {
+      if (!Array.isArray(v)) return '';
+      // Position only: a token is a secret and must not appear in the message.
+      const i = v.findIndex(
+        (t) => typeof t !== 'string' || t.length < MIN_TOKEN_LENGTH || /[\s,]/.test(t),
+      );
+      return i === -1 ? undefined : `token ${i + 1} of ${v.length} is too short or malformed`;
+    },
+    coerce: list,
+  },
+} satisfies Record<string, FormatSpec>;
+
+export type FormatName = keyof typeof FORMATS;
+
+/**
+ * Teaches convict our formats. addFormat overwrites by name, so calling this before every
+ * convict() is harmless; it is not done at import time (no module side effects).
+ */
+export function registerFormats(): void {
+  for (const [name, spec] of Object.entries(FORMATS) as [string, FormatSpec][]) {
+    const coerce = spec.coerce;
+    convict.addFormat({
+      name,
+      validate: (value: unknown) => {
+        const problem = spec.check(value);
+        if (problem !== undefined) throw new Error(problem || 'invalid value');
+      },
+      ...(coerce ? { coerce: (v: unknown) => (typeof v === 'string' ? coerce(v) : v) } : {}),
+    });
+  }
+}

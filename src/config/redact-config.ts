@@ -1,0 +1,33 @@
+import type { ResolvedConfig } from './types.js';
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Masks the password of a URL's userinfo (`redis://user:pass@host` → `redis://user:***@host`).
+ * A regex rather than `new URL()` so that malformed URLs are masked too.
+ */
+export function redactRedisUrl(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i,
+    (match, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon === -1 ? match : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    },
+  );
+}
+
+/** A copy safe to print or log: secrets → '[redacted]' (unset stays unset), Redis password masked. */
+export function redactConfig(config: ResolvedConfig): ResolvedConfig {
+  const mask = (value: string | undefined): string | undefined =>
+    value === undefined ? undefined : REDACTED;
+  return Object.freeze({
+    ...config,
+    redis: Object.freeze({ url: redactRedisUrl(config.redis.url) }),
+    agora: Object.freeze({ ...config.agora, customerSecret: mask(config.agora.customerSecret) }),
+    dashboard: Object.freeze({ ...config.dashboard, password: mask(config.dashboard.password) }),
+    intake: Object.freeze({
+      ...config.intake,
+      tokens: Object.freeze(config.intake.tokens.map(() => REDACTED)),
+    }),
+  });
+}

@@ -1,0 +1,60 @@
+import type { Region } from '../agora/types.js';
+import type { AGORA_AUTHS, LOG_LEVELS } from './formats.js';
+
+export type AgoraAuthScheme = (typeof AGORA_AUTHS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated, frozen configuration (DESIGN §4). Paths match the JSON config file's keys. */
+export interface ResolvedConfig {
+  readonly redis: { readonly url: string };
+  readonly prefix: string;
+  readonly agora: {
+    readonly baseUrl: string;
+    readonly appId: string | undefined;
+    readonly auth: AgoraAuthScheme;
+    readonly customerId: string | undefined;
+    readonly customerSecret: string | undefined;
+    readonly keyRegions: readonly Region[];
+    readonly timeoutMs: number;
+    readonly deleteRps: number;
+    readonly queryRps: number;
+    readonly createRps: number;
+  };
+  readonly worker: {
+    readonly concurrency: number;
+    readonly shutdownTimeoutMs: number;
+    readonly lockDurationMs: number;
+    readonly stalledIntervalMs: number;
+    readonly maxStalledCount: number;
+  };
+  readonly takedown: {
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly backoffMaxMs: number;
+    readonly verify: boolean;
+    readonly verifyDelayMs: number;
+    readonly verifyRounds: number;
+    readonly idempotencyWindowS: number;
+    readonly maxRateLimited: number;
+    readonly reconcileIntervalMs: number;
+  };
+  readonly http: { readonly port: number; readonly host: string };
+  readonly dashboard: { readonly user: string | undefined; readonly password: string | undefined };
+  readonly intake: {
+    readonly tokens: readonly string[];
+    readonly maxBatch: number;
+    readonly bodyLimitBytes: number;
+  };
+  readonly log: { readonly level: LogLevel; readonly pretty: boolean };
+  /** The redacted form as JSON (JSON.stringify also gives the redacted form). */
+  toString(): string;
+}
+
+/** One row of the configuration reference (README table). */
+export interface ConfigReferenceRow {
+  env: string;
+  key: string;
+  doc: string;
+  /** Rendered for people: '—' when unset, 'empty' for an empty list. */
+  default: string;
+}

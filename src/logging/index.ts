@@ -1,0 +1,3 @@
+export { createLogger, REDACT_PATHS, type LoggerOptions } from './create-logger.js';
+export { maskSecretsInText } from './sanitize.js';
+export type { Logger } from 'pino';
