@@ -1,0 +1,249 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createSecretMatcher } from './constant-time-equal.js';
+import type { OpsLogger } from './ops-logger.js';
+import type { IntakeBatchItemResult, IntakeFieldError, ProducerLike } from './producer-like.js';
+
+/**
+ * HTTP intake: other services (any language) hand takedowns over with a bearer token.
+ *
+ *   POST /v1/takedowns          one request  → 202 {jobId, status:'enqueued', state} | 200 duplicate
+ *   GET  /v1/takedowns/:jobId   status
+ *   POST /v1/batches            array        → 202 {batchId, counts, results:[{index, status, jobId?, state?, errors?}]}
+ *                                              (202 even when some or all items are rejected: see each item)
+ *   GET  /v1/batches/:batchId   progress
+ *
+ * Validation and idempotency are the producer's own (the same as the CLI's); this file only
+ * checks the token, the body's shape and size, and translates errors into status codes.
+ */
+
+export interface IntakeOptions {
+  /** Accepted bearer tokens; the intake is mounted only when there is at least one. */
+  tokens: readonly string[];
+  /** Most items in one POST /v1/batches. */
+  maxBatch: number;
+  /** Largest request body, in bytes (413 beyond). */
+  bodyLimitBytes: number;
+  producer: ProducerLike;
+  /** How long one producer call may take before the request answers 503. @defaultValue 10000 */
+  timeoutMs?: number;
+}
+
+/** The JSON every intake error answers with. */
+export interface IntakeErrorBody {
+  error: string;
+  message: string;
+  fieldErrors?: readonly IntakeFieldError[];
+}
+
+const RETRY_AFTER_S = '5';
+
+class IntakeTimeoutError extends Error {
+  override readonly name = 'IntakeTimeoutError';
+  readonly retryable = true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new IntakeTimeoutError(`the queue did not answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function fieldErrorsOf(err: unknown): IntakeFieldError[] | undefined {
+  if (!(err instanceof Error) || err.name !== 'ValidationError') return undefined;
+  const raw = (err as { fieldErrors?: unknown }).fieldErrors;
+  if (!Array.isArray(raw)) return undefined;
+  return raw
+    .filter(
+      (e): e is IntakeFieldError =>
+        isPlainObject(e) && typeof e.field === 'string' && typeof e.message === 'string',
+    )
+    .map((e) => ({ field: e.field, message: e.message }));
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Redis not there (the producer's RedisUnavailableError, a raw ioredis error, or our own timeout). */
+function isUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (
+    err instanceof IntakeTimeoutError ||
+    err.name === 'RedisUnavailableError' ||
+    err.name === 'MaxRetriesPerRequestError'
+  ) {
+    return true;
+  }
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return /Connection is closed|Stream isn't writeable/.test(err.message);
+}
+
+function sendError(reply: FastifyReply, status: number, body: IntakeErrorBody): FastifyReply {
+  return reply.code(status).send(body);
+}
+
+export function registerIntakeRoutes(
+  app: FastifyInstance,
+  options: IntakeOptions,
+  logger: OpsLogger,
+): void {
+  const { producer, maxBatch, bodyLimitBytes } = options;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const tokenMatches = createSecretMatcher(options.tokens);
+
+  /** Runs a producer call; answers the error itself and returns undefined when it fails. */
+  const call = async <T>(
+    reply: FastifyReply,
+    what: string,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> => {
+    try {
+      return await withTimeout(work(), timeoutMs);
+    } catch (err) {
+      const fieldErrors = fieldErrorsOf(err);
+      if (fieldErrors) {
+        sendError(reply, 400, {
+          error: 'invalid-request',
+          message: (err as Error).message,
+          fieldErrors,
+        });
+      } else if (isUnavailable(err)) {
+        logger.warn({ err, op: what }, 'intake: queue unavailable');
+        reply.header('retry-after', RETRY_AFTER_S);
+        sendError(reply, 503, {
+          error: 'queue-unavailable',
+          message:
+            'the takedown queue (Redis) is unreachable or too slow; the request may not have been recorded. ' +
+            'Retry later: the same takedown is never enqueued twice.',
+        });
+      } else {
+        logger.error({ err, op: what }, 'intake: unexpected error');
+        sendError(reply, 500, { error: 'internal', message: 'internal error; see the worker log' });
+      }
+      return undefined;
+    }
+  };
+
+  // Checked before the body is read, so an unauthenticated client cannot make us parse anything.
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+    const token = match?.[1];
+    if (token !== undefined && tokenMatches(token)) return;
+    reply.header('www-authenticate', 'Bearer realm="takedown-intake"');
+    await sendError(reply, 401, {
+      error: 'unauthorized',
+      message:
+        token === undefined
+          ? 'missing bearer token: send "Authorization: Bearer <token>" with a token from INTAKE_TOKENS'
+          : 'the bearer token is not accepted',
+    });
+  };
+
+  app.register((scope, _opts, done) => {
+    scope.addHook('onRequest', authenticate);
+
+    scope.post('/v1/takedowns', { bodyLimit: bodyLimitBytes }, async (req, reply) => {
+      if (!isPlainObject(req.body)) {
+        return sendError(reply, 400, {
+          error: 'invalid-request',
+          message:
+            'the body must be one JSON object with the takedown fields (Content-Type: application/json)',
+          fieldErrors: [
+            {
+              field: '(body)',
+              message: 'must be a JSON object such as {"region":"na","sid":"..."}',
+            },
+          ],
+        });
+      }
+      const body = req.body;
+      const result = await call(reply, 'enqueue', () => producer.enqueue(body));
+      if (!result) return reply;
+      return reply
+        .code(result.status === 'duplicate' ? 200 : 202)
+        .send({ jobId: result.jobId, status: result.status, state: result.state });
+    });
+
+    scope.get<{ Params: { jobId: string } }>('/v1/takedowns/:jobId', async (req, reply) => {
+      const { jobId } = req.params;
+      const status = await call(reply, 'status', () => producer.getStatus(jobId));
+      if (reply.sent) return reply;
+      if (
+        status === undefined ||
+        status === null ||
+        (isPlainObject(status) && status.state === 'unknown')
+      ) {
+        return sendError(reply, 404, {
+          error: 'not-found',
+          message: `no takedown with job id ${JSON.stringify(jobId)}`,
+        });
+      }
+      return reply.code(200).send(status);
+    });
+
+    scope.post('/v1/batches', { bodyLimit: bodyLimitBytes }, async (req, reply) => {
+      const items = req.body;
+      if (!Array.isArray(items)) {
+        return sendError(reply, 400, {
+          error: 'invalid-request',
+          message:
+            'the body must be a JSON array of takedown objects (Content-Type: application/json)',
+          fieldErrors: [{ field: '(body)', message: 'must be a JSON array' }],
+        });
+      }
+      if (items.length === 0 || items.length > maxBatch) {
+        const message = `a batch holds 1 to ${maxBatch} items (INTAKE_MAX_BATCH); got ${items.length}`;
+        return sendError(reply, 400, {
+          error: 'invalid-request',
+          message,
+          fieldErrors: [{ field: '(body)', message }],
+        });
+      }
+      const result = await call(reply, 'enqueue-batch', () => producer.enqueueMany(items));
+      if (!result) return reply;
+      return reply.code(202).send({
+        batchId: result.batchId,
+        counts: result.counts,
+        // Only the documented fields, whatever else the producer's items carry.
+        results: result.results.map((r) => {
+          const out: IntakeBatchItemResult = { index: r.index, status: r.status };
+          if (r.jobId !== undefined) out.jobId = r.jobId;
+          if (r.state !== undefined) out.state = r.state;
+          if (r.errors !== undefined && r.errors.length > 0) out.errors = r.errors;
+          return out;
+        }),
+      });
+    });
+
+    scope.get<{ Params: { batchId: string } }>('/v1/batches/:batchId', async (req, reply) => {
+      const { batchId } = req.params;
+      const progress = await call(reply, 'batch-status', () => producer.getStatus({ batchId }));
+      if (reply.sent) return reply;
+      if (progress === undefined || progress === null) {
+        return sendError(reply, 404, {
+          error: 'not-found',
+          message: `no batch with id ${JSON.stringify(batchId)}`,
+        });
+      }
+      return reply.code(200).send(progress);
+    });
+
+    done();
+  });
+}
