@@ -1,0 +1,160 @@
+import { Queue } from 'bullmq';
+import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
+import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
+import { listDead, purge, redrive, showDead } from './dead-letters.js';
+import type { ListDeadOptions, PurgeResult, RedriveResult } from './dead-letters.js';
+import { enqueue } from './enqueue.js';
+import type { EnqueueOptions, EnqueueResult } from './enqueue.js';
+import { enqueueMany } from './enqueue-many.js';
+import type { EnqueueManyOptions, EnqueueManyResult } from './enqueue-many.js';
+import { RedisUnavailableError, isConnectionError } from './errors.js';
+import { cancelExpiry, listExpiries, scheduleExpiry } from './expiry.js';
+import type {
+  CancelExpiryResult,
+  ExpiryRef,
+  ScheduleExpiryResult,
+  ScheduledExpiry,
+} from './expiry.js';
+import { defineOwnershipCommand } from './ownership.js';
+import type { ProducerContext } from './producer-context.js';
+import { silentLogger } from './producer-logger.js';
+import type { ProducerLogger } from './producer-logger.js';
+import { connectRedis, redactRedisUrl } from './redis-connection.js';
+import { stats } from './stats.js';
+import type { ProducerStats } from './stats.js';
+import { getStatus } from './status.js';
+import type { BatchStatus, JobStatus, StatusQuery } from './status.js';
+
+export interface ProducerOptions {
+  /** redis:// or rediss://, password allowed (never printed). */
+  redisUrl: string;
+  /** BullMQ key prefix (`{takedown}` on Redis Cluster). */
+  prefix: string;
+  logger?: ProducerLogger;
+  /** App ID for requests that name none (AGORA_APP_ID). */
+  defaultAppId?: string | undefined;
+  /** BullMQ attempts per takedown (TAKEDOWN_ATTEMPTS). */
+  attempts: number;
+  /** Retention of completed takedowns, seconds (TAKEDOWN_IDEMPOTENCY_WINDOW_S). */
+  idempotencyWindowS: number;
+  /** @defaultValue 2000 */
+  connectTimeoutMs?: number;
+}
+
+export interface Producer {
+  enqueue(request: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
+  enqueueMany(
+    requests: readonly unknown[],
+    options?: EnqueueManyOptions,
+  ): Promise<EnqueueManyResult>;
+  scheduleExpiry(request: unknown, at: Date): Promise<ScheduleExpiryResult>;
+  cancelExpiry(ref: ExpiryRef): Promise<CancelExpiryResult>;
+  listExpiries(): Promise<ScheduledExpiry[]>;
+  getStatus(query: StatusQuery): Promise<JobStatus | BatchStatus | null>;
+  listDead(options?: ListDeadOptions): Promise<DeadLetterEntry[]>;
+  showDead(jobId: string): Promise<DeadLetterEntry | null>;
+  redrive(ids: readonly string[] | 'all'): Promise<RedriveResult[]>;
+  purge(ids: readonly string[] | 'all'): Promise<PurgeResult[]>;
+  stats(): Promise<ProducerStats>;
+  /** Closes the queues and the Redis connection this producer opened. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+
+function checkOptions(options: ProducerOptions): void {
+  if (!Number.isInteger(options.attempts) || options.attempts < 1) {
+    throw new RangeError(`attempts must be a positive integer; got ${options.attempts}`);
+  }
+  if (!Number.isInteger(options.idempotencyWindowS) || options.idempotencyWindowS < 1) {
+    throw new RangeError(
+      `idempotencyWindowS must be a positive integer; got ${options.idempotencyWindowS}`,
+    );
+  }
+  if (options.prefix === '' || options.prefix.includes(' ')) {
+    throw new RangeError(
+      `prefix must be a non-empty string without spaces; got "${options.prefix}"`,
+    );
+  }
+}
+
+/**
+ * Connects to Redis (failing fast with RedisUnavailableError when it is not there) and returns
+ * the producer API: enqueue one or many, scheduled expiry, status, DLQ admin, stats.
+ * One Redis connection serves both queues; `close()` releases it.
+ */
+export async function createProducer(options: ProducerOptions): Promise<Producer> {
+  checkOptions(options);
+  const logger = options.logger ?? silentLogger;
+  const safeUrl = redactRedisUrl(options.redisUrl);
+  const client = await connectRedis({
+    url: options.redisUrl,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    logger,
+  });
+  defineOwnershipCommand(client);
+
+  // A caller-owned client is shared, not closed, by the queues (bullmq create-backend).
+  const queueOptions = { connection: client, prefix: options.prefix };
+  const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, queueOptions);
+  const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, queueOptions);
+  for (const q of [queue, dlq]) {
+    q.on('error', (err: Error) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
+  }
+  try {
+    await Promise.all([queue.waitUntilReady(), dlq.waitUntilReady()]);
+  } catch (err) {
+    await Promise.allSettled([queue.close(), dlq.close()]);
+    client.disconnect();
+    throw new RedisUnavailableError(safeUrl, err instanceof Error ? err.message : String(err), {
+      cause: err,
+    });
+  }
+
+  const ctx: ProducerContext = {
+    client,
+    queue,
+    dlq,
+    prefix: options.prefix,
+    attempts: options.attempts,
+    idempotencyWindowS: options.idempotencyWindowS,
+    defaultAppId: options.defaultAppId === '' ? undefined : options.defaultAppId,
+    logger,
+  };
+
+  let closing: Promise<void> | undefined;
+  const guard = async <T>(op: () => Promise<T>): Promise<T> => {
+    if (closing !== undefined) throw new Error('the producer is closed');
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof RedisUnavailableError || !isConnectionError(err)) throw err;
+      throw new RedisUnavailableError(safeUrl, (err as Error).message, { cause: err });
+    }
+  };
+
+  return {
+    enqueue: (request, opts) => guard(() => enqueue(ctx, request, opts)),
+    enqueueMany: (requests, opts) => guard(() => enqueueMany(ctx, requests, opts)),
+    scheduleExpiry: (request, at) => guard(() => scheduleExpiry(ctx, request, at)),
+    cancelExpiry: (ref) => guard(() => cancelExpiry(ctx, ref)),
+    listExpiries: () => guard(() => listExpiries(ctx)),
+    getStatus: (query) => guard(() => getStatus(ctx, query)),
+    listDead: (opts) => guard(() => listDead(ctx, opts)),
+    showDead: (jobId) => guard(() => showDead(ctx, jobId)),
+    redrive: (ids) => guard(() => redrive(ctx, ids)),
+    purge: (ids) => guard(() => purge(ctx, ids)),
+    stats: () => guard(() => stats(ctx)),
+    close: () => {
+      closing ??= (async () => {
+        await Promise.allSettled([queue.close(), dlq.close()]);
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect(); // already gone: nothing to flush
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
+import type { ProducerLogger } from './producer-logger.js';
+
+export type TakedownQueue = Queue<TakedownJobData>;
+export type DeadLetterQueue = Queue<DeadLetterEntry>;
+
+/** What every producer operation shares; built once by createProducer. */
+export interface ProducerContext {
+  client: Redis;
+  queue: TakedownQueue;
+  dlq: DeadLetterQueue;
+  prefix: string;
+  attempts: number;
+  idempotencyWindowS: number;
+  defaultAppId: string | undefined;
+  logger: ProducerLogger;
+}
