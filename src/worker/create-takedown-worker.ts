@@ -1,0 +1,269 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
+import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
+import type { DeadLetterEntry, TakedownResult } from '../jobs/index.js';
+import { createBackoffStrategy } from './backoff.js';
+import { checkRedis } from './check-redis.js';
+import { createDeadLetterWriter } from './dead-letter-writer.js';
+import type { DeadLetterWriter } from './dead-letter-writer.js';
+import { deadLetterFromFailedJob } from './failed-job-entry.js';
+import { createProcessor } from './processor.js';
+import { withRateLimit } from './rate-limited-api.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { createReconciler } from './reconciler.js';
+import type { Reconciler } from './reconciler.js';
+import { jobTiming, safeHook } from './worker-hooks.js';
+import type { WorkerHooks } from './worker-hooks.js';
+
+/** The subset of ResolvedConfig the worker uses (same shapes, so `config.worker` fits). */
+export interface WorkerSettings {
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+export interface TakedownSettings {
+  backoffMs: number;
+  backoffMaxMs: number;
+  verify: boolean;
+  verifyDelayMs: number;
+  verifyRounds: number;
+  maxRateLimited: number;
+  reconcileIntervalMs: number;
+}
+
+export interface TakedownWorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  worker: WorkerSettings;
+  takedown: TakedownSettings;
+  /** Extra regions to revoke keys in (`AGORA_KEY_REGIONS`). */
+  keyRegions: readonly Region[];
+  /** The plain Agora client; the worker puts the shared limiter in front of it. */
+  agora: AgoraApi;
+  /** Shared limiter (owned by the caller, like its Redis connection). */
+  limiter: RateLimiter;
+  logger: LoggerLike;
+  hooks?: WorkerHooks;
+  /** Start-up check of Redis (reachable, noeviction). @defaultValue true */
+  checkRedis?: boolean;
+}
+
+export interface CloseOptions {
+  /** Wait this long for active jobs; then cancel them (they requeue without using an attempt). */
+  deadlineMs?: number;
+  /** After cancelling, how long to wait for the processors to hand their jobs back. @defaultValue 2000 */
+  cancelGraceMs?: number;
+}
+
+export interface CloseResult {
+  /** The deadline passed with jobs still active; they were cancelled. */
+  timedOut: boolean;
+  /** Some jobs did not return even after cancelling: left active for the stall check. */
+  abandoned: boolean;
+}
+
+export interface TakedownWorker {
+  readonly worker: Worker<unknown, TakedownResult>;
+  readonly reconciler: Reconciler;
+  readonly deadLetters: DeadLetterWriter;
+  /** Stops taking jobs, lets active ones finish (up to the deadline), closes every connection it made. */
+  close(options?: CloseOptions): Promise<CloseResult>;
+}
+
+/**
+ * The BullMQ Worker on queue `takedown` with everything around it: the processor, the custom
+ * backoff, DLQ writer, reconciler, a `failed` listener as an immediate DLQ backup, and the Redis
+ * connections (worker connections retry forever: `maxRetriesPerRequest: null`).
+ * Throws RedisUnavailableError when Redis cannot be reached at start.
+ */
+export async function createTakedownWorker(
+  options: TakedownWorkerOptions,
+): Promise<TakedownWorker> {
+  const { logger, hooks } = options;
+  if (options.checkRedis !== false) await checkRedis({ redisUrl: options.redisUrl, logger });
+
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // BullMQ forwards connection errors to worker/queue 'error' listeners (logged below); this one
+  // only keeps ioredis from printing "Unhandled error event" before BullMQ has attached.
+  connection.on('error', () => undefined);
+  const queue = new Queue(TAKEDOWN_QUEUE, { connection, prefix: options.prefix });
+  const dlq = new Queue(DEAD_LETTER_QUEUE, { connection, prefix: options.prefix });
+  const onQueueError = (err: Error): void =>
+    logger.warn({ err: err.message }, 'queue connection error');
+  queue.on('error', onQueueError);
+  dlq.on('error', onQueueError);
+
+  const deadLetters = createDeadLetterWriter({ queue: dlq });
+  const api = withRateLimit(
+    options.agora,
+    options.limiter,
+    hooks?.onRateLimitWait === undefined
+      ? {}
+      : {
+          onWait: (appId, cls, waitedMs) =>
+            safeHook(() => hooks.onRateLimitWait?.(appId, cls, waitedMs)),
+        },
+  );
+  const processor = createProcessor({
+    api,
+    deadLetters,
+    logger,
+    keyRegions: options.keyRegions,
+    verify: {
+      enabled: options.takedown.verify,
+      delayMs: options.takedown.verifyDelayMs,
+      maxRounds: options.takedown.verifyRounds,
+    },
+    maxRateLimited: options.takedown.maxRateLimited,
+    rateLimitBackoff: { baseMs: options.takedown.backoffMs, maxMs: options.takedown.backoffMaxMs },
+    ...(hooks === undefined ? {} : { hooks }),
+  });
+
+  const worker = new Worker<unknown, TakedownResult>(TAKEDOWN_QUEUE, processor, {
+    connection,
+    prefix: options.prefix,
+    autorun: false,
+    concurrency: options.worker.concurrency,
+    lockDuration: options.worker.lockDurationMs,
+    stalledInterval: options.worker.stalledIntervalMs,
+    maxStalledCount: options.worker.maxStalledCount,
+    settings: {
+      backoffStrategy: createBackoffStrategy({
+        baseMs: options.takedown.backoffMs,
+        maxMs: options.takedown.backoffMaxMs,
+      }),
+    },
+  });
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('stalled', (jobId) =>
+    logger.warn({ jobId }, 'job stalled: its worker lost the lock; it runs again'),
+  );
+  // Immediate DLQ backup: `finishedOn` is set only when the job failed for good (no retry left,
+  // UnrecoverableError, or the stall limit, which the processor never sees).
+  worker.on('failed', (job: Job | undefined, err: Error) => {
+    if (job?.finishedOn === undefined || job.id === undefined) return;
+    const id = job.id;
+    deadLetters
+      .has(id)
+      .then(async (present) => {
+        if (present) return;
+        const entry = deadLetterFromFailedJob(job, { now: new Date(), err });
+        if ((await deadLetters.write(entry)) === 'written') {
+          logger.error(
+            { jobId: id, reason: entry.reason, error: entry.error },
+            'failed job dead-lettered',
+          );
+          safeHook(() => hooks?.onDeadLetter?.(entry, jobTiming(job, job.finishedOn ?? Date.now())));
+        }
+      })
+      .catch((writeErr: unknown) =>
+        logger.error(
+          { jobId: id, err: (writeErr as Error).message },
+          'DLQ backup write failed; the reconciler retries',
+        ),
+      );
+  });
+
+  // After BullMQ stored the result, so a run whose completion did not stick is not counted.
+  worker.on('completed', (job: Job, result: TakedownResult) => {
+    safeHook(() => hooks?.onCompleted?.(result, jobTiming(job, job.finishedOn ?? Date.now())));
+  });
+
+  const reconciler = createReconciler({
+    queue,
+    deadLetters,
+    logger,
+    intervalMs: options.takedown.reconcileIntervalMs,
+    ...(hooks?.onDeadLetter === undefined
+      ? {}
+      : {
+          onWritten: (entry: DeadLetterEntry, job: Job) =>
+            safeHook(() =>
+              hooks.onDeadLetter?.(entry, jobTiming(job, job.finishedOn ?? Date.now())),
+            ),
+        }),
+  });
+
+  const running = worker.run().catch((err: unknown) => {
+    logger.error({ err: (err as Error).message }, 'worker stopped with an error');
+  });
+  try {
+    await worker.waitUntilReady();
+  } catch (err) {
+    await worker.close(true).catch(() => undefined);
+    await Promise.allSettled([queue.close(), dlq.close()]);
+    connection.disconnect();
+    throw err;
+  }
+  reconciler.start();
+
+  let closing: Promise<CloseResult> | undefined;
+  const close = async (closeOptions: CloseOptions = {}): Promise<CloseResult> => {
+    const result: CloseResult = { timedOut: false, abandoned: false };
+    await reconciler.close();
+    // Stops fetching at once; resolves when the active jobs have finished.
+    const closed = worker.close().then(
+      () => 'closed' as const,
+      (err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'worker close reported an error');
+        return 'closed' as const;
+      },
+    );
+    const deadlineMs = closeOptions.deadlineMs;
+    if (deadlineMs !== undefined) {
+      const timer = new AbortController();
+      const first = await Promise.race([
+        closed,
+        sleep(deadlineMs, 'deadline' as const, { signal: timer.signal }).catch(
+          () => 'closed' as const,
+        ),
+      ]);
+      timer.abort();
+      if (first === 'deadline') {
+        result.timedOut = true;
+        logger.warn(
+          { deadlineMs },
+          'shutdown deadline passed: cancelling active jobs (they are requeued)',
+        );
+        // worker.close(true) would be a no-op now (close is already under way); cancelling
+        // aborts each job's signal, and the processor hands its job back to the queue.
+        worker.cancelAllJobs('shutdown deadline');
+        const graceTimer = new AbortController();
+        const second = await Promise.race([
+          closed,
+          sleep(closeOptions.cancelGraceMs ?? 2000, 'stuck' as const, {
+            signal: graceTimer.signal,
+          }).catch(() => 'closed' as const),
+        ]);
+        graceTimer.abort();
+        if (second === 'stuck') {
+          result.abandoned = true;
+          logger.error(
+            {},
+            'jobs did not return after cancelling: leaving them to the stalled-job check',
+          );
+          await worker.disconnect().catch(() => undefined);
+        }
+      }
+    } else {
+      await closed;
+    }
+    if (!result.abandoned) await running;
+    await Promise.allSettled([queue.close(), dlq.close()]);
+    if (result.abandoned) connection.disconnect();
+    else await connection.quit().catch(() => connection.disconnect());
+    return result;
+  };
+
+  return {
+    worker,
+    reconciler,
+    deadLetters,
+    close: (closeOptions) => (closing ??= close(closeOptions)),
+  };
+}

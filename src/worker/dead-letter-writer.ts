@@ -1,0 +1,41 @@
+import type { Queue } from 'bullmq';
+import { DEAD_LETTER_JOB_NAME } from '../jobs/index.js';
+import type { DeadLetterEntry } from '../jobs/index.js';
+
+/**
+ * The DLQ job id of a source job: the same id, so a second write for the same failure is a no-op
+ * (BullMQ ignores an add whose id exists). BullMQ refuses all-digit custom ids, which only a job
+ * added without our deterministic id can have (a poison job): those get an `n-` prefix. The
+ * entry's `jobId` field always holds the original id.
+ */
+export function deadLetterJobId(sourceJobId: string): string {
+  return /^\d+$/.test(sourceJobId) ? `n-${sourceJobId}` : sourceJobId;
+}
+
+export interface DeadLetterWriter {
+  /** Adds the entry unless one for the same job is there already; says which happened. */
+  write(entry: DeadLetterEntry): Promise<'written' | 'exists'>;
+  has(sourceJobId: string): Promise<boolean>;
+}
+
+/** Writes DLQ entries into queue `takedown-dlq` (the Queue is owned by the caller). */
+export function createDeadLetterWriter(options: { queue: Queue }): DeadLetterWriter {
+  const { queue } = options;
+  const has = async (sourceJobId: string): Promise<boolean> =>
+    (await queue.getJob(deadLetterJobId(sourceJobId))) !== undefined;
+  return {
+    has,
+    write: async (entry) => {
+      // The check spares the events stream a `duplicated` event per reconciler pass; the add
+      // itself is idempotent, so a race between two writers still leaves one entry.
+      if (await has(entry.jobId)) return 'exists';
+      await queue.add(DEAD_LETTER_JOB_NAME, entry, {
+        jobId: deadLetterJobId(entry.jobId),
+        // Nothing processes the DLQ; entries stay until redriven or purged.
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+      return 'written';
+    },
+  };
+}

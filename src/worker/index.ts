@@ -1,0 +1,37 @@
+// Public surface of src/worker: the BullMQ wiring of takedown jobs (DESIGN §3).
+// Internals left out on purpose: failed-job-entry.ts helpers beyond deadLetterFromFailedJob.
+export { computeBackoffMs, createBackoffStrategy, findRetryAfterMs } from './backoff.js';
+export type { BackoffOptions, BackoffStrategy } from './backoff.js';
+export { RedisUnavailableError, checkRedis } from './check-redis.js';
+export type { CheckRedisOptions } from './check-redis.js';
+export { classifyError, handleJobError, isRateLimitSignal, isRetryable } from './classify-error.js';
+export type { ErrorDecision, ErrorFacts, HandleJobErrorContext } from './classify-error.js';
+export { createTakedownWorker } from './create-takedown-worker.js';
+export type {
+  CloseOptions,
+  CloseResult,
+  TakedownSettings,
+  TakedownWorker,
+  TakedownWorkerOptions,
+  WorkerSettings,
+} from './create-takedown-worker.js';
+export { createDeadLetterWriter, deadLetterJobId } from './dead-letter-writer.js';
+export type { DeadLetterWriter } from './dead-letter-writer.js';
+export { STALLED_REASON, deadLetterFromFailedJob } from './failed-job-entry.js';
+export { runWorker } from './main.js';
+export type { RunWorkerOptions } from './main.js';
+export { createProcessor } from './processor.js';
+export type { ProcessorOptions, TakedownProcessor } from './processor.js';
+export { RateLimitBusyError } from './rate-limit-busy-error.js';
+export { withRateLimit } from './rate-limited-api.js';
+export type { WithRateLimitOptions } from './rate-limited-api.js';
+export { createRateLimiter } from './rate-limiter.js';
+export type {
+  RateLimiter,
+  RateLimiterOptions,
+  RateLimitState,
+  RateLimits,
+} from './rate-limiter.js';
+export { createReconciler } from './reconciler.js';
+export type { ReconcileSummary, Reconciler, ReconcilerOptions } from './reconciler.js';
+export type { JobRunOutcome, WorkerHooks } from './worker-hooks.js';

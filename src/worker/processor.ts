@@ -1,0 +1,144 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { Job } from 'bullmq';
+import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
+import { assertTakedownPayload, parseTakedownProgress, runTakedown } from '../jobs/index.js';
+import type { TakedownPayload, TakedownProgress, TakedownResult } from '../jobs/index.js';
+import { handleJobError } from './classify-error.js';
+import type { DeadLetterWriter } from './dead-letter-writer.js';
+import { jobTiming, safeHook } from './worker-hooks.js';
+import type { WorkerHooks } from './worker-hooks.js';
+
+export interface ProcessorOptions {
+  /** The rate-limited API (withRateLimit over the Agora client). */
+  api: AgoraApi;
+  deadLetters: DeadLetterWriter;
+  logger: LoggerLike;
+  keyRegions: readonly Region[];
+  verify: { enabled: boolean; delayMs: number; maxRounds: number };
+  /** 429-caused delays a job may take without using an attempt. */
+  maxRateLimited: number;
+  /** Delay after a 429 without Retry-After: exponential from baseMs, capped at maxMs, jittered. */
+  rateLimitBackoff: { baseMs: number; maxMs: number };
+  hooks?: WorkerHooks;
+  /** Injectable for tests; must reject when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+}
+
+/** BullMQ's processor signature; the third parameter must be declared for BullMQ to pass a signal. */
+export type TakedownProcessor = (
+  job: Job,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+) => Promise<TakedownResult>;
+
+const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+  await sleepFor(ms, undefined, signal === undefined ? undefined : { signal });
+};
+
+function payloadOf(data: unknown): unknown {
+  return typeof data === 'object' && data !== null
+    ? (data as { payload?: unknown }).payload
+    : undefined;
+}
+
+function jobBindings(job: Job, payload: TakedownPayload | undefined): Record<string, unknown> {
+  const bindings: Record<string, unknown> = { jobId: job.id, attempt: job.attemptsMade + 1 };
+  if (payload !== undefined) {
+    bindings['appId'] = payload.appId;
+    bindings['region'] = payload.region;
+    if (payload.sid !== undefined) bindings['sid'] = payload.sid;
+    if (payload.streamKey !== undefined) bindings['streamKey'] = payload.streamKey;
+  }
+  return bindings;
+}
+
+/** The writer as this job's processor sees it: an entry it actually wrote is reported to the hook. */
+function observedWriter(
+  deadLetters: DeadLetterWriter,
+  job: Job,
+  hooks: WorkerHooks | undefined,
+  now: () => number,
+): DeadLetterWriter {
+  if (hooks?.onDeadLetter === undefined) return deadLetters;
+  return {
+    has: (id) => deadLetters.has(id),
+    write: async (entry) => {
+      const written = await deadLetters.write(entry);
+      if (written === 'written') safeHook(() => hooks.onDeadLetter?.(entry, jobTiming(job, now())));
+      return written;
+    },
+  };
+}
+
+/**
+ * The BullMQ processor for takedown jobs: validate the payload (a poison job goes to the DLQ
+ * without a single API call), run the step machine from the persisted cursor, and hand every
+ * error to handleJobError, which decides retry / park / dead-letter.
+ */
+export function createProcessor(options: ProcessorOptions): TakedownProcessor {
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const { hooks } = options;
+
+  return async function processTakedown(job, token, signal) {
+    const startedAt = now();
+    let logger = options.logger.child(jobBindings(job, undefined));
+    const stored =
+      typeof job.data === 'object' && job.data !== null ? (job.data as { progress?: unknown }) : {};
+    let progress: TakedownProgress | undefined = parseTakedownProgress(stored.progress);
+    let failedStep: string = progress === undefined ? 'validate' : progress.step;
+    try {
+      const payload = assertTakedownPayload(payloadOf(job.data));
+      logger = options.logger.child(jobBindings(job, payload));
+      failedStep = progress?.step ?? 'resolve';
+      logger.info({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
+      const result = await runTakedown(payload, progress, {
+        api: options.api,
+        // updateData replaces the whole object: merge, never drop the payload.
+        persist: async (next) => {
+          progress = next;
+          failedStep = next.step;
+          await job.updateData({ ...(job.data as object), progress: next });
+        },
+        sleep,
+        keyRegions: options.keyRegions,
+        verify: options.verify,
+        logger,
+        ...(signal === undefined ? {} : { signal }),
+        onStep: (step, durationMs) => {
+          logger.info({ step, durationMs: Math.round(durationMs) }, 'step done');
+          safeHook(() => hooks?.onStep?.(step, durationMs));
+        },
+      });
+      const durationMs = now() - startedAt;
+      logger.info(
+        {
+          outcome: result.outcome,
+          durationMs,
+          revoked: result.revoked,
+          disconnected: result.disconnected,
+          foundByVerify: result.foundByVerify,
+          verifyRounds: result.verifyRounds,
+        },
+        'takedown completed',
+      );
+      safeHook(() => hooks?.onJobRun?.('completed', durationMs));
+      return result;
+    } catch (err) {
+      return handleJobError(err, {
+        job,
+        token,
+        signal,
+        failedStep,
+        // Counted where the entry is written, so an entry is reported once whoever writes it.
+        deadLetters: observedWriter(options.deadLetters, job, hooks, now),
+        logger,
+        maxRateLimited: options.maxRateLimited,
+        rateLimitBackoff: options.rateLimitBackoff,
+        now,
+        onOutcome: (outcome) => safeHook(() => hooks?.onJobRun?.(outcome, now() - startedAt)),
+      });
+    }
+  };
+}
