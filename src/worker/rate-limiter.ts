@@ -63,7 +63,8 @@ const IDLE_TTL_MS = 1000;
  *             the budget the slot is booked (tat += interval); otherwise nothing is written.
  *             Returns {1|0, wait µs, booked tat as string}.
  *  - release  ARGV[4] = tat returned by reserve: unbook that slot if nobody booked after it.
- *  - penalize ARGV[4] = penalty (µs): tat = max(tat, now + tolerance) + penalty.
+ *  - penalize ARGV[4] = penalty (µs): tat = max(tat, now + tolerance + penalty). Not additive:
+ *    twenty concurrent 429s mean "pause this App ID for the penalty", not twenty penalties.
  * TIME inside the script: every process shares the server clock, never its own.
  */
 const GCRA_SCRIPT = `
@@ -99,9 +100,9 @@ elseif mode == 'release' then
   end
   return 0
 elseif mode == 'penalize' then
-  local floor = now + tolerance
+  local floor = now + tolerance + tonumber(arg)
   if tat < floor then tat = floor end
-  store(tat + tonumber(arg))
+  store(tat)
   return 1
 end
 return redis.error_reply('unknown rate limiter mode ' .. tostring(mode))

@@ -123,14 +123,23 @@ describe('createRateLimiter (real Redis)', () => {
     expect(free.ms).toBeLessThan(200);
   });
 
-  it('penalize adds to an existing backlog', async () => {
+  it('concurrent penalties do not stack: many 429s pause the App ID once, not once per 429', async () => {
     const prefix = uniquePrefix('rl');
     const rl = limiter({ prefix, limits: limits(10) });
-    await rl.penalize('app-a', 'delete', 500);
-    await rl.penalize('app-a', 'delete', 500);
+    await Promise.all(Array.from({ length: 20 }, () => rl.penalize('app-a', 'delete', 500)));
     const [s] = await rl.state();
-    expect(s?.backlogMs).toBeGreaterThan(1000);
-    expect(s?.backlogMs).toBeLessThanOrEqual(1100 + 50);
+    expect(s?.backlogMs).toBeGreaterThan(400);
+    expect(s?.backlogMs).toBeLessThanOrEqual(600 + 50);
+  });
+
+  it('a penalty longer than the existing backlog extends it', async () => {
+    const prefix = uniquePrefix('rl');
+    const rl = limiter({ prefix, limits: limits(10) });
+    await rl.penalize('app-a', 'delete', 300);
+    await rl.penalize('app-a', 'delete', 900);
+    const [s] = await rl.state();
+    expect(s?.backlogMs).toBeGreaterThan(800);
+    expect(s?.backlogMs).toBeLessThanOrEqual(1000 + 50);
   });
 
   it('limit 0 means unlimited: immediate, and no Redis call at all', async () => {
