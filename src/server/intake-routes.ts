@@ -97,6 +97,28 @@ function sendError(reply: FastifyReply, status: number, body: IntakeErrorBody): 
   return reply.code(status).send(body);
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes an intake body: strict UTF-8, then JSON. */
+export function parseJsonBody(
+  body: Buffer,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    return { ok: false, message: 'the request body is not valid UTF-8' };
+  }
+  if (text.trim() === '') {
+    return { ok: false, message: 'the request body is empty: send a JSON object or array' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { ok: false, message: `the request body is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
 export function registerIntakeRoutes(
   app: FastifyInstance,
   options: IntakeOptions,
@@ -157,6 +179,20 @@ export function registerIntakeRoutes(
 
   app.register((scope, _opts, done) => {
     scope.addHook('onRequest', authenticate);
+    // Our own JSON parser for the intake: fastify's default decodes invalid UTF-8 into U+FFFD
+    // (so a mangled reason would be enqueued) and refuses `__proto__` keys with an error that
+    // names no field. Strict decoding + plain JSON.parse (which keeps `__proto__` as an own,
+    // harmless key) lets the payload schema name the offending field instead.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: bodyLimitBytes },
+      (_req, body, parsed) => {
+        const result = parseJsonBody(body as Buffer);
+        if (result.ok) parsed(null, result.value);
+        else parsed(Object.assign(new Error(result.message), { statusCode: 400 }), undefined);
+      },
+    );
 
     scope.post('/v1/takedowns', { bodyLimit: bodyLimitBytes }, async (req, reply) => {
       if (!isPlainObject(req.body)) {
