@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { maskSecretsInText } from '../logging/index.js';
+import { batchCommand } from './commands/batch.js';
+import { channelCommand } from './commands/channel.js';
+import { demoCommand } from './commands/demo.js';
+import { enqueueCommand } from './commands/enqueue.js';
+import { dlqCommand } from './commands/dlq.js';
+import { expireCommand } from './commands/expire.js';
 import { simulatorCommand } from './commands/simulator.js';
+import { statsCommand } from './commands/stats.js';
+import { statusCommand } from './commands/status.js';
+import { workerCommand } from './commands/worker.js';
 import { OperationalError, UsageError, type CliContext } from './context.js';
 import { printError } from './output.js';
 
@@ -13,7 +22,18 @@ export type CommandFactory = (ctx: CliContext) => Command;
  * Every subcommand, in help order. To add one: write src/cli/commands/<name>.ts exporting
  * `<name>Command`, import it above and list it here.
  */
-export const COMMANDS: readonly CommandFactory[] = [simulatorCommand];
+export const COMMANDS: readonly CommandFactory[] = [
+  workerCommand,
+  enqueueCommand,
+  batchCommand,
+  channelCommand,
+  expireCommand,
+  statusCommand,
+  dlqCommand,
+  statsCommand,
+  simulatorCommand,
+  demoCommand,
+];
 
 const EXAMPLES = `
 Examples:

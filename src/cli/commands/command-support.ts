@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../config/index.js';
+import type { ResolvedConfig } from '../../config/index.js';
+import type { FieldError } from '../../jobs/index.js';
+import { createLogger } from '../../logging/index.js';
+import { RedisUnavailableError, ValidationError, createProducer } from '../../producer/index.js';
+import type { Producer } from '../../producer/index.js';
+import { OperationalError, UsageError } from '../context.js';
+import type { CliContext } from '../context.js';
+
+/**
+ * What the operator commands (batch, channel, expire, status, dlq, stats) share: reading the
+ * configuration, opening a producer, and turning library errors into exit codes.
+ */
+
+export interface ConfigFlags {
+  config?: string;
+}
+
+/** `--config FILE` on a subcommand (the same option exists on the program). */
+export function addConfigOption(command: Command): Command {
+  return command.option('--config <file>', 'JSON configuration file (env vars win over it)');
+}
+
+/** The configuration; a bad value is a usage error (exit 2) naming the key. */
+export function readConfig(ctx: CliContext, flags: ConfigFlags): ResolvedConfig {
+  try {
+    return loadConfig({
+      env: ctx.env,
+      ...(flags.config === undefined ? {} : { file: flags.config }),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** Payload field → the flag that sets it, so messages name what the user typed. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  region: '--region',
+  sid: '--sid',
+  streamKey: '--key',
+  appId: '--app-id',
+  channel: '--channel',
+  reason: '--reason',
+  priority: '--priority',
+  at: '--at',
+  jobId: 'JOB_ID',
+  batchId: '--batch',
+  limit: '--limit',
+};
+
+/** `--key: streamKey must be …; --region: …`. */
+export function formatFlagErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => `${FLAG_OF[e.field] ?? e.field}: ${e.message}`).join('; ');
+}
+
+/**
+ * Runs `fn` with a producer connected to the configured Redis and closes it afterwards.
+ * Redis unreachable → OperationalError (exit 1, password masked by the URL redaction);
+ * a ValidationError → UsageError (exit 2) naming the flags.
+ */
+export async function withProducer<T>(
+  config: ResolvedConfig,
+  what: string,
+  fn: (producer: Producer) => Promise<T>,
+): Promise<T> {
+  const verbose = config.log.level === 'debug' || config.log.level === 'trace';
+  const logger = createLogger({
+    level: verbose ? config.log.level : 'warn',
+    pretty: config.log.pretty,
+  });
+  let producer: Producer;
+  try {
+    producer = await createProducer({
+      redisUrl: config.redis.url,
+      prefix: config.prefix,
+      logger,
+      defaultAppId: config.agora.appId,
+      attempts: config.takedown.attempts,
+      idempotencyWindowS: config.takedown.idempotencyWindowS,
+    });
+  } catch (err) {
+    throw toCliError(err, what);
+  }
+  try {
+    return await fn(producer);
+  } catch (err) {
+    throw toCliError(err, what);
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Library errors → the CLI's exit-code classes; anything else is passed through. */
+export function toCliError(err: unknown, what: string): unknown {
+  if (err instanceof RedisUnavailableError) {
+    return new OperationalError(`cannot ${what}: ${err.message}`, { cause: err });
+  }
+  if (err instanceof ValidationError) {
+    return new UsageError(formatFlagErrors(err.fieldErrors), { cause: err });
+  }
+  return err;
+}
+
+/** Shown by `--help` of every operator command after its own examples. */
+export const EXIT_CODES_HELP = `
+Exit codes: 0 done, 1 operational failure (Redis unreachable, ...), 2 usage or validation error.`;
