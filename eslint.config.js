@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'bin/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'bin/**',
+      '.scratch*/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -18,7 +27,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-default-export': 'error',
     },
@@ -35,12 +47,29 @@ export default tseslint.config(
     // Layering (DESIGN §3): agora knows nothing of queues; jobs has no bullmq; producer never imports worker.
     files: ['src/agora/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['bullmq', 'ioredis', '../jobs/*', '../worker/*', '../producer/*', '../config/*'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'bullmq',
+            'ioredis',
+            '../jobs/*',
+            '../worker/*',
+            '../producer/*',
+            '../config/*',
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/jobs/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['bullmq', 'ioredis', '../worker/*', '../producer/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['bullmq', 'ioredis', '../worker/*', '../producer/*'] },
+      ],
+    },
   },
   {
     files: ['src/producer/**'],

@@ -25,7 +25,7 @@ async function containerRuntimeAvailable(): Promise<boolean> {
  * One Redis for the whole run: a testcontainers Redis when a container runtime exists, else a
  * redis-server child on a free port. Tests isolate themselves by queue prefix, never by database.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.TAKEDOWN_TEST_REDIS_URL) {
     project.provide('redisUrl', process.env.TAKEDOWN_TEST_REDIS_URL);
     project.provide('redisSource', 'redis-server');
