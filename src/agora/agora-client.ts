@@ -20,6 +20,7 @@ import {
 import type {
   AgoraApi,
   AgoraOp,
+  Answered,
   CallInfo,
   CallOptions,
   DeleteKeyResult,
@@ -75,6 +76,27 @@ interface Exchange<T> {
   parse: (ctx: BodyContext, bodyText: string) => T;
   /** When set, a 404 is this result instead of an error. */
   onNotFound?: (requestId: string) => T;
+}
+
+type ExchangeTarget = Pick<
+  Exchange<unknown>,
+  'op' | 'region' | 'appId' | 'path' | 'fields' | 'opts'
+>;
+
+/** A DELETE that Agora answers with an ack (revoke a key, cut a session); a 404 is `not-found`. */
+function ackedDelete<R extends 'deleted' | 'disconnected'>({
+  result,
+  ...target
+}: ExchangeTarget & { result: R }): Exchange<Answered & { result: R | 'not-found' }> {
+  return {
+    ...target,
+    method: 'DELETE',
+    parse: (ctx, text) => {
+      parseAck(ctx, text);
+      return { requestId: ctx.requestId, result };
+    },
+    onNotFound: (requestId) => ({ requestId, result: 'not-found' }),
+  };
 }
 
 /**
@@ -277,20 +299,17 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
     },
 
     deleteStreamKey(ref, opts) {
-      return call<DeleteKeyResult>(() => ({
-        op: 'delete-key',
-        method: 'DELETE',
-        region: ref.region,
-        appId: ref.appId,
-        path: streamKeyPath(ref),
-        fields: { streamKey: ref.streamKey },
-        opts,
-        parse: (ctx, text) => {
-          parseAck(ctx, text);
-          return { requestId: ctx.requestId, result: 'deleted' as const };
-        },
-        onNotFound: (requestId) => ({ requestId, result: 'not-found' as const }),
-      }));
+      return call<DeleteKeyResult>(() =>
+        ackedDelete({
+          op: 'delete-key',
+          region: ref.region,
+          appId: ref.appId,
+          path: streamKeyPath(ref),
+          fields: { streamKey: ref.streamKey },
+          opts,
+          result: 'deleted',
+        }),
+      );
     },
 
     listOnlineStreams(ref, opts) {
@@ -329,20 +348,17 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
     },
 
     disconnectStream(ref, opts) {
-      return call<DisconnectResult>(() => ({
-        op: 'disconnect',
-        method: 'DELETE',
-        region: ref.region,
-        appId: ref.appId,
-        path: onlineStreamPath(ref),
-        fields: { sid: ref.sid },
-        opts,
-        parse: (ctx, text) => {
-          parseAck(ctx, text);
-          return { requestId: ctx.requestId, result: 'disconnected' as const };
-        },
-        onNotFound: (requestId) => ({ requestId, result: 'not-found' as const }),
-      }));
+      return call<DisconnectResult>(() =>
+        ackedDelete({
+          op: 'disconnect',
+          region: ref.region,
+          appId: ref.appId,
+          path: onlineStreamPath(ref),
+          fields: { sid: ref.sid },
+          opts,
+          result: 'disconnected',
+        }),
+      );
     },
 
     async close() {

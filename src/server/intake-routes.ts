@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isConnectionError } from '../producer/index.js';
 import { createSecretMatcher } from './constant-time-equal.js';
 import type { OpsLogger } from './ops-logger.js';
 import type { IntakeBatchItemResult, IntakeFieldError, ProducerLike } from './producer-like.js';
@@ -69,28 +70,14 @@ function fieldErrorsOf(err: unknown): IntakeFieldError[] | undefined {
     .map((e) => ({ field: e.field, message: e.message }));
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-/** Redis not there (the producer's RedisUnavailableError, a raw ioredis error, or our own timeout). */
+/**
+ * Redis not there: the producer's RedisUnavailableError, our own timeout, or a raw ioredis
+ * connection error (same test as the producer's, so the two cannot drift apart).
+ */
 function isUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (
-    err instanceof IntakeTimeoutError ||
-    err.name === 'RedisUnavailableError' ||
-    err.name === 'MaxRetriesPerRequestError'
-  ) {
-    return true;
-  }
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
-  return /Connection is closed|Stream isn't writeable/.test(err.message);
+  if (err instanceof IntakeTimeoutError) return true;
+  if (err instanceof Error && err.name === 'RedisUnavailableError') return true;
+  return isConnectionError(err);
 }
 
 function sendError(reply: FastifyReply, status: number, body: IntakeErrorBody): FastifyReply {

@@ -9,8 +9,8 @@ import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 
 /**
- * What the operator commands (batch, channel, expire, status, dlq, stats) share: reading the
- * configuration, opening a producer, and turning library errors into exit codes.
+ * What the operator commands (enqueue, batch, channel, expire, status, dlq, stats) share:
+ * reading the configuration, opening a producer, and turning library errors into exit codes.
  */
 
 export interface ConfigFlags {
@@ -50,9 +50,28 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   limit: '--limit',
 };
 
+export interface FlagErrorOptions {
+  /**
+   * Report "sid or streamKey is required" (raised on sid) as `--sid/--key`: for a command where
+   * either flag fixes it (enqueue).
+   */
+  sidOrKey?: boolean;
+}
+
 /** `--key: streamKey must be …; --region: …`. */
-export function formatFlagErrors(errors: readonly FieldError[]): string {
-  return errors.map((e) => `${FLAG_OF[e.field] ?? e.field}: ${e.message}`).join('; ');
+export function formatFlagErrors(
+  errors: readonly FieldError[],
+  options: FlagErrorOptions = {},
+): string {
+  return errors
+    .map((e) => {
+      const flag =
+        options.sidOrKey === true && e.field === 'sid' && e.message.includes('streamKey')
+          ? '--sid/--key'
+          : FLAG_OF[e.field];
+      return `${flag ?? e.field}: ${e.message}`;
+    })
+    .join('; ');
 }
 
 /**

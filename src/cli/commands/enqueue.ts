@@ -1,14 +1,12 @@
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config/index.js';
-import type { ResolvedConfig } from '../../config/index.js';
 import { parseTakedownRequest } from '../../jobs/index.js';
 import type { FieldError } from '../../jobs/index.js';
-import { createLogger } from '../../logging/index.js';
-import { RedisUnavailableError, ValidationError, createProducer } from '../../producer/index.js';
+import { ValidationError } from '../../producer/index.js';
 import type { EnqueueResult } from '../../producer/index.js';
-import { OperationalError, UsageError } from '../context.js';
+import { UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLines } from '../output.js';
+import { addConfigOption, formatFlagErrors, readConfig, withProducer } from './command-support.js';
 
 interface EnqueueFlags {
   region?: string;
@@ -22,27 +20,10 @@ interface EnqueueFlags {
   config?: string;
 }
 
-/** Payload field → the flag that sets it, so messages name what the user typed. */
-const FLAG_OF: Readonly<Record<string, string>> = {
-  region: '--region',
-  sid: '--sid',
-  streamKey: '--key',
-  appId: '--app-id',
-  channel: '--channel',
-  reason: '--reason',
-  priority: '--priority',
-};
-
-/** `--key: streamKey must be …; --region: …` (exported for tests). */
-export function formatFlagErrors(errors: readonly FieldError[]): string {
-  return errors
-    .map((e) => {
-      // "sid or streamKey is required" is reported on sid; either flag fixes it.
-      const flag =
-        e.field === 'sid' && e.message.includes('streamKey') ? '--sid/--key' : FLAG_OF[e.field];
-      return `${flag ?? e.field}: ${e.message}`;
-    })
-    .join('; ');
+/** Exit 2, naming the flags; "sid or streamKey is required" is fixed by either flag. */
+function invalidTakedown(errors: readonly FieldError[], cause?: unknown): UsageError {
+  const message = `invalid takedown: ${formatFlagErrors(errors, { sidOrKey: true })}`;
+  return cause === undefined ? new UsageError(message) : new UsageError(message, { cause });
 }
 
 /** Flags → a takedown request (only the flags given). */
@@ -64,24 +45,12 @@ function describe(result: EnqueueResult): string {
     : `duplicate: ${result.jobId} already exists (${result.state}); nothing new was queued`;
 }
 
-function readConfig(ctx: CliContext, flags: EnqueueFlags): ResolvedConfig {
-  try {
-    return loadConfig({
-      env: ctx.env,
-      ...(flags.config === undefined ? {} : { file: flags.config }),
-    });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message, { cause: err });
-    throw err;
-  }
-}
-
 /**
  * `takedown enqueue`: queue one takedown. Exit 0 when enqueued or already queued (a duplicate),
  * 2 on invalid input (nothing queued), 1 when Redis is unreachable.
  */
 export function enqueueCommand(ctx: CliContext): Command {
-  return new Command('enqueue')
+  const command = new Command('enqueue')
     .description(
       'Queue one takedown: revoke the stream key, then force-disconnect the session. ' +
         'Give a SID, a key, or both; a second request for the same SID is reported as a duplicate.',
@@ -93,8 +62,9 @@ export function enqueueCommand(ctx: CliContext): Command {
     .option('--channel <channel>', 'channel of the stream (narrows the session search)')
     .option('--reason <text>', 'why (kept with the job, at most 500 characters)')
     .option('--priority <priority>', 'urgent, normal or bulk (default: normal)')
-    .option('--json', 'print {"jobId","status","state"} as JSON')
-    .option('--config <file>', 'JSON configuration file (env vars win over it)')
+    .option('--json', 'print {"jobId","status","state"} as JSON');
+  addConfigOption(command);
+  return command
     .addHelpText(
       'after',
       `
@@ -108,48 +78,22 @@ Examples:
       const request = toTakedownRequest(flags);
       // Validated before connecting: bad input is exit 2 whether or not Redis is up.
       const parsed = parseTakedownRequest(request, { defaultAppId: config.agora.appId });
-      if (!parsed.ok) throw new UsageError(`invalid takedown: ${formatFlagErrors(parsed.errors)}`);
+      if (!parsed.ok) throw invalidTakedown(parsed.errors);
 
-      const verbose = config.log.level === 'debug' || config.log.level === 'trace';
-      const logger = createLogger({
-        level: verbose ? config.log.level : 'warn',
-        pretty: config.log.pretty,
+      // withProducer maps Redis unreachable to exit 1 ("cannot enqueue: …") and closes the producer.
+      const result = await withProducer(config, 'enqueue', async (producer) => {
+        try {
+          return await producer.enqueue(request);
+        } catch (err) {
+          // Keeps the "invalid takedown:" prefix that withProducer's own mapping leaves out.
+          if (err instanceof ValidationError) throw invalidTakedown(err.fieldErrors, err);
+          throw err;
+        }
       });
-      let producer;
-      try {
-        producer = await createProducer({
-          redisUrl: config.redis.url,
-          prefix: config.prefix,
-          logger,
-          defaultAppId: config.agora.appId,
-          attempts: config.takedown.attempts,
-          idempotencyWindowS: config.takedown.idempotencyWindowS,
-        });
-      } catch (err) {
-        if (err instanceof RedisUnavailableError) {
-          throw new OperationalError(`cannot enqueue: ${err.message}`, { cause: err });
-        }
-        throw err;
-      }
-      try {
-        const result = await producer.enqueue(request);
-        if (flags.json === true) {
-          printJson(ctx, { jobId: result.jobId, status: result.status, state: result.state });
-        } else {
-          printLines(ctx, [describe(result)]);
-        }
-      } catch (err) {
-        if (err instanceof ValidationError) {
-          throw new UsageError(`invalid takedown: ${formatFlagErrors(err.fieldErrors)}`, {
-            cause: err,
-          });
-        }
-        if (err instanceof RedisUnavailableError) {
-          throw new OperationalError(`cannot enqueue: ${err.message}`, { cause: err });
-        }
-        throw err;
-      } finally {
-        await producer.close();
+      if (flags.json === true) {
+        printJson(ctx, { jobId: result.jobId, status: result.status, state: result.state });
+      } else {
+        printLines(ctx, [describe(result)]);
       }
     });
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inheritedEnv } from '../../support/inherited-env.js';
 import { REPO_ROOT } from '../../support/worker-process.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'takedown.js');
@@ -27,18 +28,6 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Env of the parent without anything that configures takedown: tests say what they mean. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (/^(TAKEDOWN_|AGORA_|WORKER_|REDIS_|HTTP_|LOG_|DASHBOARD_|INTAKE_)/.test(key)) continue;
-    if (key === 'NODE_OPTIONS' || key.startsWith('VITEST')) continue;
-    env[key] = value;
-  }
-  return env;
-}
-
 export function assertBuilt(): void {
   if (!existsSync(BUILT)) {
     throw new Error(
@@ -53,7 +42,7 @@ export function assertBuilt(): void {
  */
 export async function runTakedown(args: string[], options: RunOptions = {}): Promise<TakedownRun> {
   assertBuilt();
-  const env: Record<string, string> = { ...baseEnv(), ...options.env };
+  const env: Record<string, string> = { ...inheritedEnv(), ...options.env };
   const nodeOptions = [...(options.nodeOptions ?? [])];
   let rssDir: string | undefined;
   if (options.measureRss === true) {
