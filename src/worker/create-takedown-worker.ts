@@ -14,6 +14,8 @@ import { createProcessor } from './processor.js';
 import { withRateLimit } from './rate-limited-api.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { createReconciler } from './reconciler.js';
+import { quitRedis } from './quit-redis.js';
+import { settleWithin } from './settle-within.js';
 import type { Reconciler } from './reconciler.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { WorkerHooks } from './worker-hooks.js';
@@ -74,6 +76,9 @@ export interface TakedownWorker {
   /** Stops taking jobs, lets active ones finish (up to the deadline), closes every connection it made. */
   close(options?: CloseOptions): Promise<CloseResult>;
 }
+
+/** Longest wait for one handle to close at shutdown (they hang while Redis is unreachable). */
+const RELEASE_TIMEOUT_MS = 2000;
 
 /**
  * The BullMQ Worker on queue `takedown` with everything around it: the processor, the custom
@@ -158,7 +163,9 @@ export async function createTakedownWorker(
             { jobId: id, reason: entry.reason, error: entry.error },
             'failed job dead-lettered',
           );
-          safeHook(() => hooks?.onDeadLetter?.(entry, jobTiming(job, job.finishedOn ?? Date.now())));
+          safeHook(() =>
+            hooks?.onDeadLetter?.(entry, jobTiming(job, job.finishedOn ?? Date.now())),
+          );
         }
       })
       .catch((writeErr: unknown) =>
@@ -247,16 +254,17 @@ export async function createTakedownWorker(
             {},
             'jobs did not return after cancelling: leaving them to the stalled-job check',
           );
-          await worker.disconnect().catch(() => undefined);
+          // Hangs while Redis is unreachable; the connection is dropped below anyway.
+          await settleWithin(worker.disconnect(), RELEASE_TIMEOUT_MS);
         }
       }
     } else {
       await closed;
     }
     if (!result.abandoned) await running;
-    await Promise.allSettled([queue.close(), dlq.close()]);
+    await settleWithin(Promise.allSettled([queue.close(), dlq.close()]), RELEASE_TIMEOUT_MS);
     if (result.abandoned) connection.disconnect();
-    else await connection.quit().catch(() => connection.disconnect());
+    else await quitRedis(connection, RELEASE_TIMEOUT_MS);
     return result;
   };
 

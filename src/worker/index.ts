@@ -20,6 +20,9 @@ export type { DeadLetterWriter } from './dead-letter-writer.js';
 export { STALLED_REASON, deadLetterFromFailedJob } from './failed-job-entry.js';
 export { runWorker } from './main.js';
 export type { RunWorkerOptions } from './main.js';
+export { createMetricsHooks } from './metrics-hooks.js';
+export type { WorkerMetrics } from './metrics-hooks.js';
+export { OpsServerStartError } from './ops-server-start-error.js';
 export { createProcessor } from './processor.js';
 export type { ProcessorOptions, TakedownProcessor } from './processor.js';
 export { RateLimitBusyError } from './rate-limit-busy-error.js';
@@ -34,4 +37,5 @@ export type {
 } from './rate-limiter.js';
 export { createReconciler } from './reconciler.js';
 export type { ReconcileSummary, Reconciler, ReconcilerOptions } from './reconciler.js';
-export type { JobRunOutcome, WorkerHooks } from './worker-hooks.js';
+export { jobTiming } from './worker-hooks.js';
+export type { JobRunOutcome, JobTiming, WorkerHooks } from './worker-hooks.js';

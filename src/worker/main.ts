@@ -1,9 +1,23 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createAgoraClient } from '../agora/index.js';
 import type { LoggerLike } from '../agora/index.js';
 import { ConfigError, redactConfig } from '../config/index.js';
 import type { ResolvedConfig } from '../config/index.js';
+import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
+import { createMetrics, createQueueCountsReader } from '../metrics/index.js';
+import type { TakedownMetrics } from '../metrics/index.js';
+import { createProducer } from '../producer/index.js';
+import type { Producer } from '../producer/index.js';
+import { createOpsServer, createReadinessCheck } from '../server/index.js';
+import type { OpsServer, OpsServerOptions } from '../server/index.js';
+import { checkRedis } from './check-redis.js';
 import { createTakedownWorker } from './create-takedown-worker.js';
+import type { TakedownWorker } from './create-takedown-worker.js';
+import { createMetricsHooks } from './metrics-hooks.js';
+import { OpsServerStartError } from './ops-server-start-error.js';
+import { quitRedis } from './quit-redis.js';
+import { settleWithin } from './settle-within.js';
 import { createRateLimiter } from './rate-limiter.js';
 
 export interface RunWorkerOptions {
@@ -27,12 +41,24 @@ function requireCredential(value: string | undefined, key: string, env: string):
   return value;
 }
 
+/** Longest wait for one resource to close at shutdown. */
+const CLOSE_TIMEOUT_MS = 3000;
+/** After a shutdown that left something open: exit this long after runWorker returned. */
+const FORCE_EXIT_AFTER_MS = 2000;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
- * Composition root of `takedown worker`: builds the Agora client, the shared rate limiter and the
- * BullMQ worker; runs until SIGTERM/SIGINT, then shuts down gracefully within
- * `worker.shutdownTimeoutMs` and resolves with the exit code (0 after a clean shutdown). A second
- * signal during the shutdown exits at once; jobs still active are recovered by the stall check.
- * Throws ConfigError (missing credentials) or RedisUnavailableError (Redis unreachable at start).
+ * Composition root of `takedown worker`: builds the Agora client (feeding the metrics), the
+ * shared rate limiter, the ops HTTP server (/healthz, /readyz, /metrics, and the intake and
+ * dashboard when configured) and the BullMQ worker; runs until SIGTERM/SIGINT, then shuts down
+ * gracefully within `worker.shutdownTimeoutMs` and resolves with the exit code (0 after a clean
+ * shutdown). A second signal during the shutdown exits at once; jobs still active are recovered
+ * by the stall check.
+ * Throws ConfigError (missing credentials), RedisUnavailableError (Redis unreachable at start)
+ * or OpsServerStartError (HTTP_HOST:HTTP_PORT not available); nothing is left open then.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { config, logger } = options;
@@ -48,11 +74,35 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     'AGORA_CUSTOMER_SECRET',
   );
 
+  // Everything opened below, closed in reverse order (on a failed start, and at shutdown).
+  const closers: { what: string; close: () => Promise<void> }[] = [];
+  /** Closes everything; false when some resource did not close in time (it may still be open). */
+  const closeAll = async (): Promise<boolean> => {
+    let allClosed = true;
+    for (const { what, close } of closers.splice(0).reverse()) {
+      // Bounded: with Redis unreachable a QUIT or a BullMQ close can wait forever, and nothing
+      // is lost by dropping a handle at exit.
+      const settled = await settleWithin(
+        close().catch((err: unknown) => {
+          logger.warn({ err: messageOf(err), what }, 'error while closing');
+        }),
+        CLOSE_TIMEOUT_MS,
+      );
+      if (!settled) {
+        allClosed = false;
+        logger.warn({ what, timeoutMs: CLOSE_TIMEOUT_MS }, 'gave up waiting to close');
+      }
+    }
+    return allClosed;
+  };
+
+  const metrics = createMetrics();
   const agora = createAgoraClient({
     baseUrl: config.agora.baseUrl,
     auth: { scheme: config.agora.auth, customerId, customerSecret },
     timeoutMs: config.agora.timeoutMs,
     logger,
+    onCall: (info) => metrics.recordCall(info),
   });
   // The limiter's own connection: lazy, so nothing connects before the start-up check has run.
   const limiterRedis = new Redis(config.redis.url, {
@@ -71,15 +121,28 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       query: config.agora.queryRps,
     },
   });
-  const releaseShared = async (): Promise<void> => {
-    await limiter.close();
-    await agora.close();
-    if (limiterRedis.status === 'wait') limiterRedis.disconnect();
-    else await limiterRedis.quit().catch(() => limiterRedis.disconnect());
-  };
+  closers.push({
+    what: 'agora client and rate limiter',
+    close: async () => {
+      await limiter.close();
+      await agora.close();
+      await quitRedis(limiterRedis);
+    },
+  });
 
-  let takedownWorker;
+  let shuttingDown = false;
+  let takedownWorker: TakedownWorker | undefined;
+  let ops: OpsServer;
   try {
+    await checkRedis({ redisUrl: config.redis.url, logger });
+    ops = await startOps({
+      config,
+      logger,
+      metrics,
+      closers,
+      isShuttingDown: () => shuttingDown,
+      isWorkerRunning: () => takedownWorker?.worker.isRunning() === true,
+    });
     takedownWorker = await createTakedownWorker({
       redisUrl: config.redis.url,
       prefix: config.prefix,
@@ -89,14 +152,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       agora,
       limiter,
       logger,
+      hooks: createMetricsHooks(metrics),
+      // Done above, before the ops server took its port.
+      checkRedis: false,
     });
   } catch (err) {
-    await releaseShared();
+    await closeAll();
     throw err;
   }
-
-  // ── Stage 4: start the ops HTTP server (src/server: /healthz, /readyz, /metrics, dashboard)
-  //    here, with takedownWorker.worker and metrics hooks; stop it in the shutdown below. ──
 
   const safe = redactConfig(config);
   logger.info(
@@ -114,11 +177,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       },
       worker: safe.worker,
       takedown: safe.takedown,
+      ops: {
+        url: ops.url,
+        metrics: `${ops.url}/metrics`,
+        intake: ops.mounted.intake,
+        dashboard: ops.mounted.dashboard ? `${ops.url}/dashboard` : false,
+      },
     },
     'worker ready',
   );
 
   const signal = await options.ctx.waitForSignal();
+  // First: /readyz answers 503 from now on, so load balancers stop sending intake traffic.
+  shuttingDown = true;
   logger.info(
     { signal, deadlineMs: config.worker.shutdownTimeoutMs },
     'shutting down: no new jobs; waiting for active ones (a second signal exits at once)',
@@ -131,9 +202,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     exit(signalExitCode(second));
   });
 
-  // ── Stage 4: stop the ops HTTP server here (readiness goes false first). ──
   const result = await takedownWorker.close({ deadlineMs: config.worker.shutdownTimeoutMs });
-  await releaseShared();
+  // The ops server stays up while jobs finish (scrapes, /readyz 503); then it goes with the rest.
+  const allClosed = await closeAll();
+  if (result.abandoned || !allClosed) {
+    // With Redis unreachable, BullMQ keeps retrying in the background even after close and
+    // would keep the process alive; a clean exit is not coming, so do not wait for one.
+    setTimeout(() => exit(result.abandoned ? 1 : 0), FORCE_EXIT_AFTER_MS).unref();
+  }
   if (result.abandoned) {
     logger.error(
       {},
@@ -143,4 +219,122 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   }
   logger.info({ timedOut: result.timedOut }, 'worker stopped');
   return 0;
+}
+
+interface StartOpsOptions {
+  config: ResolvedConfig;
+  logger: LoggerLike;
+  metrics: TakedownMetrics;
+  closers: { what: string; close: () => Promise<void> }[];
+  isShuttingDown: () => boolean;
+  isWorkerRunning: () => boolean;
+}
+
+/**
+ * The ops server and what it needs: a Redis connection of its own (readiness PING, queue counts,
+ * dashboard) that fails fast while Redis is away instead of queueing commands, Queue handles for
+ * both queues, and a producer when the intake or the dashboard (redrive) is on. Each resource is
+ * pushed onto `closers` as soon as it exists, so a failure halfway leaves nothing open.
+ */
+async function startOps(o: StartOpsOptions): Promise<OpsServer> {
+  const { config, logger, metrics, closers } = o;
+  const opsRedis = new Redis(config.redis.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  let redisDown = false;
+  opsRedis.on('error', (err: Error) => {
+    // Once per outage: the worker's own connections report it too.
+    if (!redisDown) logger.warn({ err: err.message }, 'ops Redis connection error');
+    redisDown = true;
+  });
+  opsRedis.on('ready', () => {
+    if (redisDown) logger.info({}, 'ops Redis connection is back');
+    redisDown = false;
+  });
+  closers.push({
+    what: 'ops Redis connection',
+    close: () => quitRedis(opsRedis),
+  });
+
+  const queue = new Queue(TAKEDOWN_QUEUE, { connection: opsRedis, prefix: config.prefix });
+  const dlq = new Queue(DEAD_LETTER_QUEUE, { connection: opsRedis, prefix: config.prefix });
+  for (const q of [queue, dlq]) {
+    q.on('error', (err: Error) =>
+      logger.debug({ queue: q.name, err: err.message }, 'ops queue error'),
+    );
+  }
+  closers.push({
+    what: 'ops queue handles',
+    close: async () => {
+      await Promise.allSettled([queue.close(), dlq.close()]);
+    },
+  });
+  metrics.collectQueueCounts(createQueueCountsReader({ queue, dlq }));
+
+  const tokens = config.intake.tokens.filter((t) => t !== '');
+  const { user, password } = config.dashboard;
+  const dashboardOn =
+    user !== undefined && user !== '' && password !== undefined && password !== '';
+  let producer: Producer | undefined;
+  if (tokens.length > 0 || dashboardOn) {
+    const created = await createProducer({
+      redisUrl: config.redis.url,
+      prefix: config.prefix,
+      logger,
+      defaultAppId: config.agora.appId,
+      attempts: config.takedown.attempts,
+      idempotencyWindowS: config.takedown.idempotencyWindowS,
+    });
+    producer = created;
+    closers.push({ what: 'producer', close: () => created.close() });
+  }
+
+  const serverOptions: OpsServerOptions = {
+    host: config.http.host,
+    port: config.http.port,
+    logger,
+    metrics,
+    isReady: createReadinessCheck({
+      redis: opsRedis,
+      worker: { isRunning: o.isWorkerRunning },
+      isShuttingDown: o.isShuttingDown,
+    }),
+  };
+  if (producer !== undefined && tokens.length > 0) {
+    serverOptions.intake = {
+      tokens,
+      maxBatch: config.intake.maxBatch,
+      bodyLimitBytes: config.intake.bodyLimitBytes,
+      producer,
+    };
+  }
+  if (producer !== undefined && dashboardOn) {
+    const redriveWith = producer;
+    serverOptions.dashboard = {
+      user,
+      password,
+      queue,
+      dlq,
+      // Exactly what `takedown dlq redrive ID…` runs.
+      redrive: (ids) => redriveWith.redrive(ids),
+    };
+  }
+
+  let server: OpsServer;
+  try {
+    server = await createOpsServer(serverOptions);
+  } catch (err) {
+    const code = ((err as { cause?: { code?: unknown } }).cause ?? {}).code;
+    const hint =
+      code === 'EADDRINUSE'
+        ? ' Another process is listening there: stop it, or set HTTP_PORT to a free port.'
+        : '';
+    throw new OpsServerStartError(`cannot start the worker: ${messageOf(err)}.${hint}`, {
+      cause: err,
+    });
+  }
+  closers.push({ what: 'ops server', close: () => server.close() });
+  return server;
 }

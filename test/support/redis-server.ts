@@ -37,7 +37,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function ping(port: number): Promise<boolean> {
+async function ping(port: number, password?: string): Promise<boolean> {
   const { Socket } = await import('node:net');
   return new Promise((resolve) => {
     const s = new Socket();
@@ -48,43 +48,58 @@ async function ping(port: number): Promise<boolean> {
       s.destroy();
       resolve(false);
     });
-    s.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
+    // With a password, AUTH goes first; the answer to PING is then the last line.
+    const expected = password === undefined ? 1 : 2;
+    s.connect(port, '127.0.0.1', () =>
+      s.write(password === undefined ? 'PING\r\n' : `AUTH ${password}\r\nPING\r\n`),
+    );
     s.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) {
+      const lines = buf.split('\r\n').slice(0, -1);
+      if (lines.length >= expected) {
         s.destroy();
-        resolve(buf.startsWith('+PONG'));
+        resolve(lines[expected - 1] === '+PONG');
       }
     });
   });
+}
+
+export interface StartLocalRedisOptions {
+  port?: number;
+  binary?: string;
+  /** `--requirepass`; the returned `url` carries it (`redis://:PASSWORD@127.0.0.1:PORT`). */
+  password?: string;
+  /** More redis-server arguments, appended after the defaults. */
+  args?: readonly string[];
 }
 
 /**
  * Starts a throw-away `redis-server` on a free loopback port with AOF on (so a restart keeps
  * data) and `noeviction`, as production should run.
  */
-export async function startLocalRedis(options: { port?: number; binary?: string } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(options: StartLocalRedisOptions = {}): Promise<LocalRedis> {
   const binary = options.binary ?? 'redis-server';
   const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'takedown-redis-'));
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const proc = spawn(
-      binary,
-      [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
-        '--save', '',
-        '--maxmemory-policy', 'noeviction',
-        '--daemonize', 'no',
-        '--protected-mode', 'no',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    // Flag/value pairs, one per line.
+    // prettier-ignore
+    const args = [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--dir', dir,
+      '--appendonly', 'yes',
+      '--appendfsync', 'everysec',
+      '--save', '',
+      '--maxmemory-policy', 'noeviction',
+      '--daemonize', 'no',
+      '--protected-mode', 'no',
+      ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+      ...(options.args ?? []),
+    ];
+    const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let spawnError: Error | undefined;
     proc.once('error', (err) => {
@@ -97,7 +112,7 @@ export async function startLocalRedis(options: { port?: number; binary?: string 
         });
       }
       if (proc.exitCode !== null) throw new Error(`${binary} exited with code ${proc.exitCode}`);
-      if (await ping(port)) return;
+      if (await ping(port, options.password)) return;
       await sleep(50);
     }
     throw new Error(`${binary} did not answer PING on port ${port} within 5 s`);
@@ -113,7 +128,10 @@ export async function startLocalRedis(options: { port?: number; binary?: string 
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url:
+      options.password === undefined
+        ? `redis://127.0.0.1:${port}`
+        : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
     port,
     dir,
     stop,

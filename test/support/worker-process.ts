@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inheritedEnv } from './inherited-env.js';
 import { waitFor } from './wait-for.js';
 
 /** Repository root (test/support → ../..). */
@@ -36,6 +37,8 @@ export interface WorkerProcess {
   readonly logs: LogLine[];
   /** Raw stderr so far. */
   stderr(): string;
+  /** Raw stdout so far. */
+  stdout(): string;
   /** Resolves when the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves once the worker logged that it takes jobs. */
@@ -50,18 +53,6 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
-/** Env of the parent without anything that configures takedown (tests set what they mean). */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (/^(TAKEDOWN_|AGORA_|WORKER_|REDIS_|HTTP_|LOG_|DASHBOARD_|INTAKE_)/.test(key)) continue;
-    if (key === 'NODE_OPTIONS' || key.startsWith('VITEST')) continue;
-    env[key] = value;
-  }
-  return env;
-}
-
 /**
  * Starts `node bin/takedown.js worker` (the compiled dist/ — run `npm run build` first) as a
  * separate OS process, so a test can SIGKILL or SIGTERM a real worker.
@@ -73,7 +64,7 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
     );
   }
   const env: Record<string, string> = {
-    ...baseEnv(),
+    ...inheritedEnv(),
     REDIS_URL: options.redisUrl,
     TAKEDOWN_PREFIX: options.prefix,
     AGORA_BASE_URL: options.agoraBaseUrl,
@@ -91,13 +82,13 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
   });
   if (child.pid === undefined) throw new Error('could not spawn the worker process');
   const logs: LogLine[] = [];
-  let stderr = '';
+  const raw = { stdout: '', stderr: '' };
   // The CLI logs JSON lines to stderr (stdout is kept for --json output); read both.
-  const collect = (stream: NodeJS.ReadableStream, keepRaw: boolean): void => {
+  const collect = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void => {
     let partial = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      if (keepRaw) stderr += chunk;
+      raw[name] += chunk;
       partial += chunk;
       let nl: number;
       while ((nl = partial.indexOf('\n')) >= 0) {
@@ -112,8 +103,8 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
       }
     });
   };
-  collect(child.stdout, false);
-  collect(child.stderr, true);
+  collect(child.stdout, 'stdout');
+  collect(child.stderr, 'stderr');
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
@@ -132,7 +123,7 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
         const found = logs.find(predicate);
         if (found) return found;
         if (hasExited)
-          throw new Error(`worker exited before ${what}; stderr: ${stderr.slice(-2000)}`);
+          throw new Error(`worker exited before ${what}; stderr: ${raw.stderr.slice(-2000)}`);
         return undefined;
       },
       { timeoutMs, what },
@@ -142,7 +133,8 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
     child,
     pid: child.pid,
     logs,
-    stderr: () => stderr,
+    stderr: () => raw.stderr,
+    stdout: () => raw.stdout,
     exited,
     ready: async (timeoutMs = 15_000) => {
       await waitForLog((l) => l.msg === WORKER_READY_MSG, timeoutMs, `"${WORKER_READY_MSG}"`);

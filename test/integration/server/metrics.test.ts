@@ -12,7 +12,7 @@ import type { OpsServer } from '../../../src/server/index.js';
 import { redisUrl, uniquePrefix } from '../../support/isolation.js';
 import { startLocalRedis } from '../../support/redis-server.js';
 import type { LocalRedis } from '../../support/redis-server.js';
-import { parsePrometheusText, sampleValue } from '../../unit/metrics/parse-prometheus-text.js';
+import { parsePrometheusText, sampleValue } from '../../support/parse-prometheus-text.js';
 
 const silent = {
   debug: () => undefined,

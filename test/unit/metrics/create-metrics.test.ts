@@ -2,8 +2,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics, OTHER_APP_ID } from '../../../src/metrics/index.js';
 import type { QueueCounts } from '../../../src/metrics/index.js';
-import { parsePrometheusText, sampleValue } from './parse-prometheus-text.js';
-import type { MetricFamily } from './parse-prometheus-text.js';
+import { parsePrometheusText, sampleValue } from '../../support/parse-prometheus-text.js';
+import type { MetricFamily } from '../../support/parse-prometheus-text.js';
 
 async function scrape(metrics: { registry: Registry }): Promise<Map<string, MetricFamily>> {
   return parsePrometheusText(await metrics.registry.metrics());

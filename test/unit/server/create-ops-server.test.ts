@@ -8,7 +8,7 @@ import type {
   ProducerLike,
   Readiness,
 } from '../../../src/server/index.js';
-import { parsePrometheusText, sampleValue } from '../metrics/parse-prometheus-text.js';
+import { parsePrometheusText, sampleValue } from '../../support/parse-prometheus-text.js';
 
 const TOKEN_A = 'tok-aaaaaaaaaaaaaaaaaaaaaaaa';
 const TOKEN_B = 'tok-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';

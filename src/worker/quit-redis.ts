@@ -1,0 +1,17 @@
+import type { Redis } from 'ioredis';
+import { settleWithin } from './settle-within.js';
+
+/**
+ * Closes an ioredis client without hanging: QUIT when connected (pending replies are flushed),
+ * dropped at once when not, or when QUIT does not answer within `timeoutMs` (a QUIT queued
+ * behind offline commands waits for a Redis that may never come back).
+ */
+export async function quitRedis(client: Redis, timeoutMs = 2000): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  const quit = client.quit().catch(() => undefined);
+  if (!(await settleWithin(quit, timeoutMs))) client.disconnect();
+}
