@@ -121,9 +121,17 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
     const a = spawn(harness, env);
     await a.ready();
     const { ids } = await enqueueSeeded(harness, 2);
+    // Kill only once both jobs have persisted their cursor at verify (the disconnect answer alone
+    // comes before the worker saves the step, so killing then would race the persist).
     await waitFor(
-      async () => (await harness.admin.calls()).filter((c) => c.op === 'disconnect').length === 2,
-      { what: 'both disconnects' },
+      async () => {
+        const jobs = await Promise.all(ids.map((id) => harness.queue.getJob(id)));
+        return jobs.every(
+          (j) =>
+            (j?.data as { progress?: { step?: string } } | undefined)?.progress?.step === 'verify',
+        );
+      },
+      { what: 'both jobs persisted at verify' },
     );
     a.kill('SIGKILL');
     await a.exited;
