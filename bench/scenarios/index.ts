@@ -1,0 +1,22 @@
+// The benchmark scenarios, in run order (issue 6, "Benchmarks").
+import { run as enqueue } from './enqueue.js';
+import { run as rateLimit } from './rate-limit.js';
+import { run as steadyMemory } from './steady-memory.js';
+import { run as urgentLatency } from './urgent-latency.js';
+import { run as workerEfficiency } from './worker-efficiency.js';
+import type { BenchOptions, Row } from '../support/index.js';
+
+export interface Scenario {
+  /** For --only. */
+  name: string;
+  title: string;
+  run(opts: BenchOptions): Promise<Row[]>;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'enqueue', title: '1 enqueue', run: enqueue },
+  { name: 'worker-efficiency', title: '2 worker efficiency', run: workerEfficiency },
+  { name: 'rate-limit', title: '3 rate-limit saturation', run: rateLimit },
+  { name: 'urgent-latency', title: '4 urgent latency', run: urgentLatency },
+  { name: 'steady-memory', title: '5 steady memory', run: steadyMemory },
+];
