@@ -29,6 +29,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { key: 'agora.deleteRps', env: 'AGORA_DELETE_RPS', doc: 'Delete calls per second per App ID, all workers together', default: 50, format: 'td-positive-int' },
   { key: 'agora.queryRps', env: 'AGORA_QUERY_RPS', doc: 'Query calls per second per App ID, all workers together', default: 100, format: 'td-positive-int' },
   { key: 'agora.createRps', env: 'AGORA_CREATE_RPS', doc: 'Create-key calls per second per App ID, all workers together', default: 50, format: 'td-positive-int' },
+  { key: 'agora.rateMaxHoldMs', env: 'AGORA_RATE_MAX_HOLD_MS', doc: "How long a job may hold a worker slot waiting for its App ID's rate-limit slot before it is parked", default: 250, format: 'td-non-negative-int' },
   { key: 'worker.concurrency', env: 'WORKER_CONCURRENCY', doc: 'Jobs in flight per worker process', default: 20, format: 'td-positive-int' },
   { key: 'worker.shutdownTimeoutMs', env: 'WORKER_SHUTDOWN_TIMEOUT_MS', doc: 'Graceful-shutdown deadline in ms: jobs still active then are left to the stalled-job check', default: 30000, format: 'td-positive-int' },
   { key: 'worker.lockDurationMs', env: 'WORKER_LOCK_DURATION_MS', doc: 'BullMQ job lock duration in ms', default: 30000, format: 'td-positive-int' },

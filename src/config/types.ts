@@ -19,6 +19,8 @@ export interface ResolvedConfig {
     readonly deleteRps: number;
     readonly queryRps: number;
     readonly createRps: number;
+    /** How long a job may wait for its App ID's rate-limit slot in a worker slot before it is parked. */
+    readonly rateMaxHoldMs: number;
   };
   readonly worker: {
     readonly concurrency: number;

@@ -3,22 +3,24 @@ import type { Job } from 'bullmq';
 import type { LoggerLike } from '../agora/index.js';
 import { toDeadLetterEntry } from '../jobs/index.js';
 import type { DeadLetterReason } from '../jobs/index.js';
-import { computeBackoffMs } from './backoff.js';
+import { computeBackoffMs, findRetryAfterMs } from './backoff.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import type { JobRunOutcome } from './worker-hooks.js';
 
 /**
  * What to do with a processor error (the only place that decides it, DESIGN §2):
  * - `requeue`: the worker cancelled the job (shutdown) — back to the queue, no attempt used.
- * - `rate-limited`: a 429 or a busy limiter, within the job's `maxRateLimited` budget — park the
- *   job (moveToDelayed) without using an attempt.
+ * - `rate-limited`: park the job (moveToDelayed) without using an attempt. `source: 'limiter'`:
+ *   our own limiter is busy (RateLimitBusyError) — always parked, never counted against
+ *   `maxRateLimited`: a big batch on many workers waits its turn, it does not fail for it.
+ *   `source: 'agora'`: a real 429, parked only within the job's `maxRateLimited` budget.
  * - `dead-letter`: permanent (or invalid payload), or retryable on the last attempt — DLQ first,
  *   then fail the job.
  * - `retry`: rethrow; BullMQ retries with the custom backoff.
  */
 export type ErrorDecision =
   | { kind: 'requeue' }
-  | { kind: 'rate-limited' }
+  | { kind: 'rate-limited'; source: 'limiter' | 'agora' }
   | { kind: 'dead-letter'; reason: DeadLetterReason; unrecoverable: boolean }
   | { kind: 'retry' };
 
@@ -27,7 +29,7 @@ export interface ErrorFacts {
   attemptsMade: number;
   /** `job.opts.attempts` (BullMQ's default is 1). */
   attempts: number;
-  /** 429-caused delays this job has had so far (`job.data.rateLimited`). */
+  /** 429-caused delays this job has had so far (`job.data.rateLimited`); busy-parks not included. */
   rateLimited: number;
   maxRateLimited: number;
   /** The job's AbortSignal fired: only the worker's shutdown cancels jobs. */
@@ -35,6 +37,9 @@ export interface ErrorFacts {
 }
 
 const MAX_CAUSE_DEPTH = 5;
+
+/** One message for every park without an attempt (a 429 or a busy limiter); `source` tells which. */
+const RATE_LIMITED_MSG = 'rate limited: job delayed without using an attempt';
 
 /** Walks `err` and its causes; true when `test` holds for one of them. */
 function someInChain(err: unknown, test: (e: object) => boolean): boolean {
@@ -50,14 +55,19 @@ function someInChain(err: unknown, test: (e: object) => boolean): boolean {
   return false;
 }
 
+/** RateLimitBusyError (our own limiter has no slot within the hold budget), along the cause chain. */
+export function isRateLimitBusy(err: unknown): boolean {
+  return someInChain(err, (e) => (e as { name?: unknown }).name === 'RateLimitBusyError');
+}
+
+/** An HTTP 429 from Agora, anywhere along the cause chain. */
+export function isTooManyRequests(err: unknown): boolean {
+  return someInChain(err, (e) => (e as { status?: unknown }).status === 429);
+}
+
 /** RateLimitBusyError (our limiter) or an HTTP 429 from Agora, anywhere along the cause chain. */
 export function isRateLimitSignal(err: unknown): boolean {
-  return someInChain(
-    err,
-    (e) =>
-      (e as { name?: unknown }).name === 'RateLimitBusyError' ||
-      (e as { status?: unknown }).status === 429,
-  );
+  return isRateLimitBusy(err) || isTooManyRequests(err);
 }
 
 /** Errors say whether trying again can help; anything that does not say is retryable. */
@@ -74,8 +84,11 @@ export function classifyError(err: unknown, facts: ErrorFacts): ErrorDecision {
   if ((err as { name?: unknown } | null)?.name === 'InvalidPayloadError') {
     return { kind: 'dead-letter', reason: 'invalid-payload', unrecoverable: true };
   }
-  if (isRateLimitSignal(err) && facts.rateLimited < facts.maxRateLimited)
-    return { kind: 'rate-limited' };
+  // Before the 429 check: a busy limiter reserved nothing and sent nothing, so it is no sign
+  // of trouble with Agora and must not spend the 429 budget (nor, when that is gone, attempts).
+  if (isRateLimitBusy(err)) return { kind: 'rate-limited', source: 'limiter' };
+  if (isTooManyRequests(err) && facts.rateLimited < facts.maxRateLimited)
+    return { kind: 'rate-limited', source: 'agora' };
   if (!isRetryable(err)) return { kind: 'dead-letter', reason: 'permanent', unrecoverable: true };
   if (facts.attemptsMade + 1 >= facts.attempts) {
     return { kind: 'dead-letter', reason: 'attempts-exhausted', unrecoverable: false };
@@ -108,6 +121,23 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Counter in job data; anything else (absent, corrupt) counts as 0. */
+function counterOf(data: Record<string, unknown>, field: string): number {
+  const value = data[field];
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+/**
+ * The limiter's `retryAfterMs` (when it expects this job's place in line to come up), with at
+ * most 5 % (≤ 50 ms) jitter: the limiter already spreads parked jobs one interval apart, and a
+ * later return would leave the App ID's slots unused.
+ */
+function busyParkDelayMs(err: unknown, fallbackMs: number): number {
+  const retryAfterMs = findRetryAfterMs(err);
+  if (retryAfterMs === undefined) return fallbackMs;
+  return Math.round(retryAfterMs + Math.min(50, retryAfterMs * 0.05) * Math.random());
+}
+
 /**
  * Acts on the decision for `err` and always throws what BullMQ must see: DelayedError (parked, no
  * attempt used), UnrecoverableError (DLQ written, no more attempts) or the error itself (retry,
@@ -121,7 +151,7 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
     string,
     unknown
   >;
-  const rateLimited = typeof data['rateLimited'] === 'number' ? data['rateLimited'] : 0;
+  const rateLimited = counterOf(data, 'rateLimited');
   const decision = classifyError(err, {
     attemptsMade: job.attemptsMade,
     attempts: job.opts.attempts ?? 1,
@@ -133,8 +163,17 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
   // Parking needs the lock token; without one (never the case in a Worker) fall back to retry.
   if ((decision.kind === 'requeue' || decision.kind === 'rate-limited') && token !== undefined) {
     let delayMs = 0;
-    if (decision.kind === 'rate-limited') {
-      // The limiter's retryAfterMs (or a Retry-After) wins; otherwise an exponential delay with jitter.
+    if (decision.kind === 'rate-limited' && decision.source === 'limiter') {
+      // Normal under load (the App ID's budget is booked ahead): counted apart, for visibility only.
+      const parked = counterOf(data, 'parked') + 1;
+      delayMs = busyParkDelayMs(err, ctx.rateLimitBackoff.baseMs);
+      await job.updateData({ ...data, parked });
+      logger.info(
+        { err: messageOf(err), delayMs, parked, source: decision.source },
+        RATE_LIMITED_MSG,
+      );
+    } else if (decision.kind === 'rate-limited') {
+      // A Retry-After wins; otherwise an exponential delay with jitter.
       delayMs = computeBackoffMs(rateLimited + 1, err, ctx.rateLimitBackoff);
       await job.updateData({ ...data, rateLimited: rateLimited + 1 });
       logger.warn(
@@ -143,8 +182,9 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
           delayMs,
           rateLimited: rateLimited + 1,
           maxRateLimited: ctx.maxRateLimited,
+          source: decision.source,
         },
-        'rate limited: job delayed without using an attempt',
+        RATE_LIMITED_MSG,
       );
     } else {
       logger.info(

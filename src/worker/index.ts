@@ -4,7 +4,14 @@ export { computeBackoffMs, createBackoffStrategy, findRetryAfterMs } from './bac
 export type { BackoffOptions, BackoffStrategy } from './backoff.js';
 export { RedisUnavailableError, checkRedis } from './check-redis.js';
 export type { CheckRedisOptions } from './check-redis.js';
-export { classifyError, handleJobError, isRateLimitSignal, isRetryable } from './classify-error.js';
+export {
+  classifyError,
+  handleJobError,
+  isRateLimitBusy,
+  isRateLimitSignal,
+  isRetryable,
+  isTooManyRequests,
+} from './classify-error.js';
 export type { ErrorDecision, ErrorFacts, HandleJobErrorContext } from './classify-error.js';
 export { createTakedownWorker } from './create-takedown-worker.js';
 export type {

@@ -120,6 +120,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       delete: config.agora.deleteRps,
       query: config.agora.queryRps,
     },
+    maxHoldMs: config.agora.rateMaxHoldMs,
   });
   closers.push({
     what: 'agora client and rate limiter',
@@ -174,6 +175,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         deleteRps: safe.agora.deleteRps,
         queryRps: safe.agora.queryRps,
         createRps: safe.agora.createRps,
+        rateMaxHoldMs: safe.agora.rateMaxHoldMs,
       },
       worker: safe.worker,
       takedown: safe.takedown,

@@ -20,8 +20,10 @@ export interface RateLimiterOptions {
   limits: RateLimits;
   /**
    * Longest a caller may wait for its slot while holding a concurrency slot. A longer backlog
-   * reserves nothing and throws `RateLimitBusyError`. Keep it well below the job lock duration.
-   * @defaultValue 2000
+   * reserves nothing and throws `RateLimitBusyError`, so the job is parked and the worker slot
+   * serves another App ID: short, or one busy App ID ties up every slot and starves the others.
+   * Keep it well below the job lock duration.
+   * @defaultValue 250
    */
   maxHoldMs?: number;
 }
@@ -56,12 +58,22 @@ const TOLERANCE_INTERVALS = 1;
 /** Keys outlive their schedule by this much, then vanish, so idle App IDs cost nothing. */
 const IDLE_TTL_MS = 1000;
 
+/** Default of `maxHoldMs`. */
+const DEFAULT_MAX_HOLD_MS = 250;
+
+/** The parked-callers queue of a schedule key lives next to it (same hash tag on Cluster). */
+const PARKED_SUFFIX = ':parked';
+
 /**
  * GCRA over the theoretical arrival time (TAT, µs of Redis server TIME) of the next call.
- * One script, three modes, all atomic and all on the single key KEYS[1]:
+ * One script, three modes, all atomic, on KEYS[1] (the schedule) and KEYS[2] (parked queue):
  *  - reserve  ARGV[4] = max wait (µs): wait = max(0, tat − tolerance − now). When wait is within
- *             the budget the slot is booked (tat += interval); otherwise nothing is written.
- *             Returns {1|0, wait µs, booked tat as string}.
+ *             the budget the slot is booked (tat += interval); otherwise no slot is booked, but
+ *             the caller gets a virtual place behind the schedule and behind everyone parked
+ *             before it (ptat = max(ptat, tat) + interval, KEYS[2]). Parked callers come back in
+ *             that order, one interval apart, instead of all at once — a herd would re-park
+ *             again and again, and a late return would leave the App ID's slots unused.
+ *             Returns {1|0, wait µs, booked tat as string, parked place µs ahead (0 if booked)}.
  *  - release  ARGV[4] = tat returned by reserve: unbook that slot if nobody booked after it.
  *  - penalize ARGV[4] = penalty (µs): tat = max(tat, now + tolerance + penalty). Not additive:
  *    twenty concurrent 429s mean "pause this App ID for the penalty", not twenty penalties.
@@ -80,19 +92,27 @@ local raw = redis.call('GET', key)
 local tat = raw and tonumber(raw) or 0
 if tat < now then tat = now end
 
-local function store(newTat)
+local function storeAt(k, newTat)
   local ttl = math.ceil((newTat - now) / 1000) + ${IDLE_TTL_MS}
   if ttl < 1 then ttl = 1 end
   local s = string.format('%.0f', newTat)
-  redis.call('SET', key, s, 'PX', ttl)
+  redis.call('SET', k, s, 'PX', ttl)
   return s
 end
+local function store(newTat) return storeAt(key, newTat) end
 
 if mode == 'reserve' then
   local wait = tat - tolerance - now
   if wait < 0 then wait = 0 end
-  if wait > tonumber(arg) then return {0, math.ceil(wait), ''} end
-  return {1, math.ceil(wait), store(tat + interval)}
+  if wait > tonumber(arg) then
+    local praw = redis.call('GET', KEYS[2])
+    local ptat = praw and tonumber(praw) or 0
+    if ptat < tat then ptat = tat end
+    ptat = ptat + interval
+    storeAt(KEYS[2], ptat)
+    return {0, math.ceil(wait), '', math.ceil(ptat - tolerance - now)}
+  end
+  return {1, math.ceil(wait), store(tat + interval), 0}
 elseif mode == 'release' then
   if raw == arg then
     store(tonumber(arg) - interval)
@@ -122,7 +142,7 @@ function validateOptions(options: RateLimiterOptions): Required<Omit<RateLimiter
     throw new TypeError('rate limiter: prefix must be a non-empty string');
   }
   for (const cls of CALL_CLASSES) assertRate(`limits.${cls}`, options.limits[cls]);
-  const maxHoldMs = options.maxHoldMs ?? 2000;
+  const maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
   if (!Number.isFinite(maxHoldMs) || maxHoldMs < 0) {
     throw new RangeError(
       `rate limiter: maxHoldMs must be a finite number ≥ 0, got ${String(maxHoldMs)}`,
@@ -181,11 +201,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const run = async (key: string, args: readonly (string | number)[]): Promise<unknown> => {
     try {
-      return await redis.evalsha(GCRA_SHA, 1, key, ...args);
+      return await redis.evalsha(GCRA_SHA, 2, key, key + PARKED_SUFFIX, ...args);
     } catch (err) {
       // First use on this server (or after SCRIPT FLUSH / a restart): EVAL also caches it.
       if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-        return redis.eval(GCRA_SCRIPT, 1, key, ...args);
+        return redis.eval(GCRA_SCRIPT, 2, key, key + PARKED_SUFFIX, ...args);
       }
       throw err;
     }
@@ -210,18 +230,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       interval * TOLERANCE_INTERVALS,
       Math.floor(maxHoldMs * 1000),
     ]);
-    if (!Array.isArray(reply) || reply.length !== 3) {
+    if (!Array.isArray(reply) || reply.length !== 4) {
       throw new Error(`rate limiter: unexpected script reply ${JSON.stringify(reply)}`);
     }
-    const [granted, waitUs, bookedTat] = reply as [number, number, string];
+    const [granted, waitUs, bookedTat, parkedUs] = reply as [number, number, string, number];
     const waitMs = Math.ceil(waitUs / 1000);
     if (granted !== 1) {
       throw new RateLimitBusyError({
         appId,
         callClass: cls,
         backlogMs: waitMs,
-        // By then the backlog has drained to about half the hold budget, unless others booked.
-        retryAfterMs: Math.max(1, Math.ceil(waitMs - maxHoldMs / 2)),
+        // Back when its place in the parked queue is half the hold budget away: then it books
+        // within the budget even if a few others got in first.
+        retryAfterMs: Math.max(1, Math.ceil(parkedUs / 1000 - maxHoldMs / 2)),
       });
     }
     if (waitMs > 0) {
@@ -269,6 +290,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const rest = key.slice(head.length);
         const sep = rest.lastIndexOf(':');
         const cls = rest.slice(sep + 1);
+        // Also skips the parked-queue keys (`…:<cls>:parked`).
         if (sep <= 0 || !isCallClass(cls)) return;
         const backlogMs = Math.max(0, Math.ceil((Number(raw) - nowUs) / 1000));
         entries.push({ appId: rest.slice(0, sep), cls, backlogMs });

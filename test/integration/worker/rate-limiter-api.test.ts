@@ -36,15 +36,18 @@ function client(url: string): AgoraApi {
   return c;
 }
 
-/** A "worker process": its own Redis connection and limiter on the shared prefix. */
-function limiterProcess(prefix: string, limits: RateLimits, maxHoldMs?: number) {
+/**
+ * A "worker process": its own Redis connection and limiter on the shared prefix. These tests are
+ * about waiting for slots, so the hold budget is long unless a test is about parking.
+ */
+function limiterProcess(prefix: string, limits: RateLimits, maxHoldMs = 5000) {
   const redis = new Redis(redisUrl());
   closers.push(() => redis.quit());
   const limiter = createRateLimiter({
     redis,
     prefix,
     limits,
-    ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
+    maxHoldMs,
   });
   closers.push(() => limiter.close());
   return limiter;

@@ -110,8 +110,8 @@ describe('createRateLimiter (real Redis)', () => {
 
   it('penalize pushes the App ID out for every caller, and only that App ID', async () => {
     const prefix = uniquePrefix('rl');
-    const rl = limiter({ prefix, limits: limits(10) });
-    const other = limiter({ prefix, limits: limits(10) }); // another process
+    const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 5000 });
+    const other = limiter({ prefix, limits: limits(10), maxHoldMs: 5000 }); // another process
     await rl.penalize('app-a', 'delete', 800);
 
     const penalized = await timed(() => other.acquire('app-a', 'delete'));
@@ -125,7 +125,7 @@ describe('createRateLimiter (real Redis)', () => {
 
   it('concurrent penalties do not stack: many 429s pause the App ID once, not once per 429', async () => {
     const prefix = uniquePrefix('rl');
-    const rl = limiter({ prefix, limits: limits(10) });
+    const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 5000 });
     await Promise.all(Array.from({ length: 20 }, () => rl.penalize('app-a', 'delete', 500)));
     const [s] = await rl.state();
     expect(s?.backlogMs).toBeGreaterThan(400);
@@ -134,7 +134,7 @@ describe('createRateLimiter (real Redis)', () => {
 
   it('a penalty longer than the existing backlog extends it', async () => {
     const prefix = uniquePrefix('rl');
-    const rl = limiter({ prefix, limits: limits(10) });
+    const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 5000 });
     await rl.penalize('app-a', 'delete', 300);
     await rl.penalize('app-a', 'delete', 900);
     const [s] = await rl.state();
@@ -178,6 +178,26 @@ describe('createRateLimiter (real Redis)', () => {
     expect(after[0]?.backlogMs).toBeLessThanOrEqual(before[0]?.backlogMs ?? -1);
   });
 
+  it('spreads parked callers one interval apart, in the order they were refused', async () => {
+    const prefix = uniquePrefix('rl');
+    const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 300 });
+    await rl.penalize('app-a', 'delete', 2000);
+    const retries: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const err: unknown = await rl.acquire('app-a', 'delete').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RateLimitBusyError);
+      retries.push((err as RateLimitBusyError).retryAfterMs);
+    }
+    // 10/s: one 100 ms interval apart (less the few ms between the calls), not all at once.
+    for (let i = 1; i < retries.length; i++) {
+      const gap = (retries[i] ?? 0) - (retries[i - 1] ?? 0);
+      expect(gap).toBeGreaterThan(80);
+      expect(gap).toBeLessThanOrEqual(101);
+    }
+    // Another App ID is not behind them.
+    await expect(rl.acquire('app-b', 'delete')).resolves.toEqual({ waitedMs: 0 });
+  });
+
   it('an abort signal stops the wait and hands the unused slot back', async () => {
     const prefix = uniquePrefix('rl');
     const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 5000 });
@@ -204,7 +224,7 @@ describe('createRateLimiter (real Redis)', () => {
   });
 
   it('close rejects pending waits and refuses new ones', async () => {
-    const rl = limiter({ prefix: uniquePrefix('rl'), limits: limits(10) });
+    const rl = limiter({ prefix: uniquePrefix('rl'), limits: limits(10), maxHoldMs: 5000 });
     await rl.penalize('app-a', 'delete', 1000);
     const pending = rl.acquire('app-a', 'delete');
     await new Promise((r) => setTimeout(r, 50));
@@ -216,7 +236,7 @@ describe('createRateLimiter (real Redis)', () => {
   it('state lists every App ID and class with its backlog; keys expire when idle', async () => {
     const prefix = uniquePrefix('rl');
     const redis = connect();
-    const rl = limiter({ redis, prefix, limits: limits(10, 10) });
+    const rl = limiter({ redis, prefix, limits: limits(10, 10), maxHoldMs: 5000 });
     await rl.penalize('app:with:colons', 'delete', 600);
     await rl.acquire('app-b', 'query');
     // Another prefix is not ours.

@@ -46,6 +46,7 @@ describe('loadConfig defaults', () => {
       deleteRps: 50,
       queryRps: 100,
       createRps: 50,
+      rateMaxHoldMs: 250,
     });
     expect(c.worker).toEqual({
       concurrency: 20,

@@ -9,8 +9,10 @@ import {
 import {
   RateLimitBusyError,
   classifyError,
+  isRateLimitBusy,
   isRateLimitSignal,
   isRetryable,
+  isTooManyRequests,
 } from '../../../src/worker/index.js';
 import type { ErrorFacts } from '../../../src/worker/index.js';
 
@@ -80,10 +82,10 @@ describe('classifyError', () => {
     ).toBe('retry');
   });
 
-  it('parks 429s and busy limiters without an attempt, up to maxRateLimited', () => {
-    expect(classifyError(http(429), facts({ rateLimited: 2 }))).toEqual({ kind: 'rate-limited' });
-    expect(classifyError(busy(), facts({ rateLimited: 0, attemptsMade: 4 }))).toEqual({
+  it('parks 429s without an attempt, up to maxRateLimited', () => {
+    expect(classifyError(http(429), facts({ rateLimited: 2 }))).toEqual({
       kind: 'rate-limited',
+      source: 'agora',
     });
     // Budget spent: a 429 is an ordinary retryable error again.
     expect(classifyError(http(429), facts({ rateLimited: 3 }))).toEqual({ kind: 'retry' });
@@ -92,6 +94,21 @@ describe('classifyError', () => {
       reason: 'attempts-exhausted',
     });
     expect(classifyError(http(429), facts({ maxRateLimited: 0 }))).toEqual({ kind: 'retry' });
+  });
+
+  it('always parks a busy limiter, whatever the 429 budget and attempts say', () => {
+    const parked = { kind: 'rate-limited', source: 'limiter' };
+    expect(classifyError(busy(), facts({ rateLimited: 0, attemptsMade: 4 }))).toEqual(parked);
+    // 429 budget spent, last attempt, no budget at all: still parked, never retried or DLQ'd.
+    expect(classifyError(busy(), facts({ rateLimited: 3, attemptsMade: 4 }))).toEqual(parked);
+    expect(classifyError(busy(), facts({ rateLimited: 99, maxRateLimited: 0 }))).toEqual(parked);
+    expect(classifyError(busy(), facts({ attempts: 1 }))).toEqual(parked);
+    // Wrapped by a step error.
+    expect(
+      classifyError(new RetryableJobError('step', { cause: busy() }), facts({ rateLimited: 3 })),
+    ).toEqual(parked);
+    // Shutdown still wins: requeued, not parked.
+    expect(classifyError(busy(), facts({ aborted: true }))).toEqual({ kind: 'requeue' });
   });
 
   it('requeues anything thrown after the worker cancelled the job', () => {
@@ -109,6 +126,14 @@ describe('isRateLimitSignal / isRetryable', () => {
     expect(isRateLimitSignal(new RetryableJobError('wrapped', { cause: http(429) }))).toBe(true);
     expect(isRateLimitSignal(http(503))).toBe(false);
     expect(isRateLimitSignal(undefined)).toBe(false);
+  });
+
+  it('tells a busy limiter from a 429', () => {
+    expect(isRateLimitBusy(busy())).toBe(true);
+    expect(isRateLimitBusy(new RetryableJobError('wrapped', { cause: busy() }))).toBe(true);
+    expect(isRateLimitBusy(http(429))).toBe(false);
+    expect(isTooManyRequests(http(429))).toBe(true);
+    expect(isTooManyRequests(busy())).toBe(false);
   });
 
   it('reads `retryable` and defaults to true', () => {
