@@ -23,6 +23,7 @@ import {
   withProducer,
 } from './command-support.js';
 import type { ConfigFlags } from './command-support.js';
+import { createHeapGuard } from '../heap-guard.js';
 
 interface BatchFlags extends ConfigFlags {
   format?: BatchFormat;
@@ -189,9 +190,15 @@ async function scan(
   flush?: (chunk: Chunk) => Promise<void>,
 ): Promise<void> {
   let chunk = emptyChunk();
+  const keepHeapSmall = createHeapGuard();
+  let rowsSinceCheck = 0;
   try {
     for (let next = pass.first; next.done !== true; next = await pass.rows.next()) {
       const row = next.value;
+      if (++rowsSinceCheck >= BATCH_CHUNK_ROWS) {
+        rowsSinceCheck = 0;
+        keepHeapSmall();
+      }
       if (flush === undefined) {
         if (row.error !== undefined) rowError(report, run, row);
         else {
