@@ -59,7 +59,7 @@ export interface AgoraClient extends AgoraApi {
   close(): Promise<void>;
 }
 
-// ky/undici reject timeouts above this (setTimeout's limit).
+// setTimeout's limit: a longer delay would fire at once.
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
 interface Exchange<T> {
@@ -112,7 +112,9 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
     auth.scheme === 'basic' ? buildBasicAuthorization(auth.customerId, auth.customerSecret) : '';
   const http = ky.create({
     retry: 0,
-    timeout: timeoutMs,
+    // The client's own deadline (in exchange) covers headers and body; ky's would only add a
+    // second timer and race per call, and stops at the headers.
+    timeout: false,
     throwHttpErrors: true,
     // A redirect means a misconfigured baseUrl; following it would replay signed requests elsewhere.
     redirect: 'manual',
@@ -152,11 +154,17 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
     };
     if (x.body !== undefined) headers['content-type'] = 'application/json';
 
-    // ky's timeout stops at the response headers; this deadline also covers reading the body.
+    // One deadline for headers and body. The caller's signal aborts the same controller (with its
+    // own reason) rather than through AbortSignal.any: ky already combines signals once per call.
     const deadline = new AbortController();
     const timer = setTimeout(() => {
       deadline.abort(new DOMException('The request timed out', 'TimeoutError'));
     }, timeoutMs);
+    const onAbort = (): void => {
+      deadline.abort(signal?.reason);
+    };
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     const started = performance.now();
     let status = 0;
     let requestId: string = sentId;
@@ -166,7 +174,7 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
         method: x.method,
         headers,
         ...(x.body === undefined ? {} : { body: bodyText }),
-        signal: signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
+        signal: deadline.signal,
       });
       status = response.status;
       requestId = response.headers.get('x-request-id') || sentId;
@@ -192,6 +200,7 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
       throw failure;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       const line = {
         op: x.op,

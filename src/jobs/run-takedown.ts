@@ -25,10 +25,14 @@ const STEPS: Readonly<Record<Exclude<TakedownStep, 'done'>, StepFn>> = {
 
 /**
  * Runs a takedown from its persisted cursor (or from the start) to `done`:
- * resolve → revoke-key → disconnect → verify. Progress is persisted after every finished piece
- * (inside the steps) and at every step boundary (here), so a retry resumes at the first
- * unfinished piece. Errors from the API propagate unchanged; the worker classifies them.
- * A job already `done` returns its result without calling the API.
+ * resolve → revoke-key → disconnect → verify. The steps persist progress after every finished
+ * piece (a region revoked, a SID cut, what verify found), the last piece of a step carrying the
+ * next step, so a retry resumes at the first unfinished piece and never repeats a finished one.
+ * A bare step change is not saved: a step whose pieces are all recorded re-runs without a call.
+ * `done` is not saved either: the job's return value records the result; a job run again after
+ * finishing (lock lost before BullMQ stored the result) at most repeats look-ups. Errors from
+ * the API propagate unchanged; the worker classifies them. A job already `done` returns its
+ * result without calling the API.
  */
 export async function runTakedown(
   payload: TakedownPayload,
@@ -44,9 +48,8 @@ export async function runTakedown(
     const startedAt = performance.now();
     const next = await STEPS[step](payload, current, stepDeps);
     if (next.step === step) throw new Error(`internal: takedown step ${step} did not advance`);
-    await deps.persist(next);
     const durationMs = performance.now() - startedAt;
-    deps.onStep?.(step, durationMs);
+    deps.onStep?.(step, durationMs, next.step);
     logger?.debug(
       { durationMs: Math.round(durationMs), nextStep: next.step },
       'takedown step finished',

@@ -7,7 +7,10 @@ export const DEFAULT_VERIFY_MAX_ROUNDS = 3;
 /** What the step machine needs from outside; the worker builds it per job. */
 export interface TakedownDeps {
   api: AgoraApi;
-  /** Stores progress in the job (the worker merges it into job.data). Awaited before going on. */
+  /**
+   * Stores progress in the job (the worker merges it into job.data). Awaited before going on.
+   * Called after each finished piece only, never for a bare step change or for `done`.
+   */
   persist(progress: TakedownProgress): Promise<void>;
   /** Settle delay before each verify round; should reject when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -17,8 +20,8 @@ export interface TakedownDeps {
   /** Scoped to the job; API call lines go to a child bound with the step. */
   logger?: LoggerLike;
   signal?: AbortSignal;
-  /** Called after each finished step (metrics). */
-  onStep?(step: TakedownStep, durationMs: number): void;
+  /** Called after each finished step (metrics, logs) with the step that comes next. */
+  onStep?(step: TakedownStep, durationMs: number, nextStep: TakedownStep): void;
 }
 
 /** Per-call options for the API: the job's signal and logger, without undefined members. */

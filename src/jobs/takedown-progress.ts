@@ -30,7 +30,8 @@ export interface TakedownProgress {
   foundByVerify: string[];
   /** Verify rounds run so far, over all attempts. */
   verifyRounds: number;
-  /** Whether resolve saw anything live (the given SID or a session of the key). */
+  /** Whether resolve saw anything live (the given SID or a session of the key); false when it did
+   * not look (SID and key both given). */
   resolvedLive: boolean;
   /** X-Request-IDs of the calls made, oldest first, bounded to the last MAX_REQUEST_IDS. */
   requestIds: string[];

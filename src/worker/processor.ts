@@ -86,18 +86,18 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
     let logger = options.logger.child(jobBindings(job, undefined));
     const stored =
       typeof job.data === 'object' && job.data !== null ? (job.data as { progress?: unknown }) : {};
-    let progress: TakedownProgress | undefined = parseTakedownProgress(stored.progress);
+    const progress: TakedownProgress | undefined = parseTakedownProgress(stored.progress);
     let failedStep: string = progress === undefined ? 'validate' : progress.step;
     try {
       const payload = assertTakedownPayload(payloadOf(job.data));
       logger = options.logger.child(jobBindings(job, payload));
       failedStep = progress?.step ?? 'resolve';
-      logger.info({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
+      // Debug: the step lines and the outcome line already tell a job's story at info.
+      logger.debug({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
       const result = await runTakedown(payload, progress, {
         api: options.api,
         // updateData replaces the whole object: merge, never drop the payload.
         persist: async (next) => {
-          progress = next;
           failedStep = next.step;
           await job.updateData({ ...(job.data as object), progress: next });
         },
@@ -106,7 +106,9 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
         verify: options.verify,
         logger,
         ...(signal === undefined ? {} : { signal }),
-        onStep: (step, durationMs) => {
+        // A bare step change is not persisted, so the failing step is known from here too.
+        onStep: (step, durationMs, nextStep) => {
+          failedStep = nextStep;
           logger.info({ step, durationMs: Math.round(durationMs) }, 'step done');
           safeHook(() => hooks?.onStep?.(step, durationMs));
         },

@@ -52,7 +52,7 @@ describe('chaos 1: a random worker process SIGKILLed every 2 s', () => {
       const victim = live[index];
       if (victim === undefined) continue;
       // Did it take jobs? (a kill of a worker still starting proves little, but happens too)
-      if (victim.logs.some((l) => l.msg === 'takedown started')) killedWithWork.push(kills);
+      if (victim.logs.some((l) => l.msg === 'step done')) killedWithWork.push(kills);
       victim.kill('SIGKILL');
       await victim.exited;
       kills += 1;

@@ -12,7 +12,8 @@ const SHORT_DEADLINE_MS = 300;
 /** The worker's cancel grace after the deadline (CloseOptions.cancelGraceMs default) plus slack. */
 const EXIT_BOUND_MS = SHORT_DEADLINE_MS + 2000 + 3000;
 
-const isStarted = (l: LogLine): boolean => l.msg === 'takedown started';
+// 'takedown started' is a debug line; resolve's step line is the first a fresh job logs at info.
+const isStarted = (l: LogLine): boolean => l.msg === 'step done' && l['step'] === 'resolve';
 
 describe('chaos 6: worker SIGTERM during a batch with a short deadline', () => {
   let world: ChaosWorld;
@@ -46,8 +47,8 @@ describe('chaos 6: worker SIGTERM during a batch with a short deadline', () => {
       [graceful, impatient].map((w) => w.waitForLog(isStarted, 30_000, 'a takedown started')),
     );
     await sleep(500);
-    // Signal right after the worker took a fresh job: that job needs >= 4 calls of 150 ms, so
-    // it is surely still active when the 300 ms deadline passes.
+    // Signal right after the worker took a fresh job: after resolve it still needs >= 3 calls of
+    // 150 ms plus verify's delay, so it is surely still active when the 300 ms deadline passes.
     const mark = graceful.logs.length;
     await graceful.waitForLog(
       (l) => isStarted(l) && graceful.logs.indexOf(l) >= mark,

@@ -39,15 +39,20 @@ export async function disconnectSid(
   return next;
 }
 
-/** Cuts every SID not cut yet, persisting after each. 404 means already offline: fine. */
+/**
+ * Cuts every SID not cut yet, persisting after each; the last SID's save already moves the cursor
+ * to `verify`. 404 means already offline: fine.
+ */
 export async function disconnectStep(
   payload: TakedownPayload,
   progress: TakedownProgress,
   deps: TakedownDeps,
 ): Promise<TakedownProgress> {
+  const pending = progress.sids.filter((sid) => !Object.hasOwn(progress.disconnected, sid));
   let next = progress;
-  for (const sid of progress.sids) {
-    if (Object.hasOwn(next.disconnected, sid)) continue;
+  for (const [i, sid] of pending.entries()) {
+    // Only saved once this SID is cut: a failure leaves the cursor at `disconnect`.
+    if (i === pending.length - 1) next = { ...next, step: 'verify' };
     next = await disconnectSid(payload, next, sid, deps);
   }
   return { ...next, step: 'verify' };

@@ -8,11 +8,17 @@ import type { TakedownPayload } from '../takedown-request.js';
 import { listKeySessions } from './list-key-sessions.js';
 
 /**
- * Learns what the request did not say. Only queries, so it is persisted once, at the end.
+ * Learns what the request did not say, and persists what it learned from the API: after the
+ * revocation the API no longer tells it (a SID gone offline names no key, a deleted key no
+ * channel), and a retry must still revoke that key and list by that channel.
+ * - SID and key: nothing is missing, so no call and nothing to persist. The key's other live
+ *   sessions (if any) are not looked for here: verify (on by default) lists the key's sessions
+ *   after the revocation and cuts every one still live, the named SID's reconnects included.
+ *   With verify disabled only the named SID is cut.
  * - SID without key: query the SID; its url names the key (and the stream its channel). Not
  *   live → nothing to revoke or cut: straight to `done` (outcome `already-offline`).
- * - Key (with or without SID): learn the channel from the key unless the request named one, then
- *   list the key's live sessions, so every session of the key gets cut, not just the named one.
+ * - Key without SID: learn the channel from the key unless the request named one, then list the
+ *   key's live sessions, so every session of the key gets cut.
  */
 export async function resolveStep(
   payload: TakedownPayload,
@@ -41,16 +47,28 @@ export async function resolveStep(
       );
     }
     const channel = stream.channel !== '' ? stream.channel : payload.channel;
-    return {
+    const learned: TakedownProgress = {
       ...withSids(next, [sid]),
       streamKey: stream.streamKey,
       ...(channel === undefined ? {} : { channel }),
       resolvedLive: true,
       step: 'revoke-key',
     };
+    await deps.persist(learned);
+    return learned;
   }
 
   const streamKey = payload.streamKey;
+  if (payload.sid !== undefined) {
+    return {
+      ...withSids(progress, [payload.sid]),
+      streamKey,
+      ...(payload.channel === undefined ? {} : { channel: payload.channel }),
+      resolvedLive: false, // did not look
+      step: 'revoke-key',
+    };
+  }
+
   let next = progress;
   let channel = payload.channel;
   if (channel === undefined) {
@@ -61,12 +79,13 @@ export async function resolveStep(
   }
   const listed = await listKeySessions(payload, { streamKey, channel }, deps);
   next = withRequestId(next, listed.requestId);
-  const sids = payload.sid === undefined ? listed.sids : [payload.sid, ...listed.sids];
-  return {
-    ...withSids(next, sids),
+  const learned: TakedownProgress = {
+    ...withSids(next, listed.sids),
     streamKey,
     ...(channel === undefined ? {} : { channel }),
     resolvedLive: listed.sids.length > 0,
     step: 'revoke-key',
   };
+  await deps.persist(learned);
+  return learned;
 }

@@ -14,8 +14,9 @@ export function revokeRegions(jobRegion: Region, keyRegions: readonly Region[]):
 
 /**
  * Deletes the key in every region not revoked yet, persisting after each one so a retry never
- * repeats a finished region. 404 means already gone: as good as deleted. No key known (a SID that
- * was not live) → nothing to revoke.
+ * repeats a finished region; the last region's save already moves the cursor to `disconnect`.
+ * 404 means already gone: as good as deleted. No key known (a SID that was not live) → nothing
+ * to revoke.
  */
 export async function revokeKeyStep(
   payload: TakedownPayload,
@@ -25,15 +26,21 @@ export async function revokeKeyStep(
   const streamKey = progress.streamKey;
   if (streamKey === undefined) return { ...progress, step: 'disconnect' };
   const opts = callOptions(deps);
+  const pending = revokeRegions(payload.region, deps.keyRegions).filter(
+    (region) => progress.revoked[region] === undefined,
+  );
   let next = progress;
-  for (const region of revokeRegions(payload.region, deps.keyRegions)) {
-    if (next.revoked[region] !== undefined) continue;
+  for (const [i, region] of pending.entries()) {
     const answer = await deps.api.deleteStreamKey(
       { region, appId: payload.appId, streamKey },
       opts,
     );
     next = withRequestId(
-      { ...next, revoked: { ...next.revoked, [region]: answer.result } },
+      {
+        ...next,
+        revoked: { ...next.revoked, [region]: answer.result },
+        step: i === pending.length - 1 ? 'disconnect' : 'revoke-key',
+      },
       answer.requestId,
     );
     await deps.persist(next);

@@ -104,7 +104,8 @@ describe('secret hygiene of a real worker process (issue 5)', () => {
       rules: [
         // 401 from the API on the revoke, once: dead-lettered, then redriven from the dashboard.
         { op: 'delete-key', streamKey: once401.streamKey, status: 401, count: 1 },
-        // 401 on every look-up of this key: stays in the DLQ.
+        // 401 on every look-up of this key (enqueued by key only, so resolve looks it up): stays
+        // in the DLQ.
         { op: 'query-key', streamKey: always401.streamKey, status: 401 },
         // 503 forever: retried until the attempts run out.
         { op: 'delete-key', streamKey: always503.streamKey, status: 503 },
@@ -159,7 +160,12 @@ describe('secret hygiene of a real worker process (issue 5)', () => {
     expect((await post('/v1/takedowns', one, `Bearer ${INTAKE_TOKEN}`)).status).toBe(200);
     const batchRes = await post(
       '/v1/batches',
-      streams.map((s) => ({ region: 'na', sid: s.sid, streamKey: s.streamKey })),
+      // With both SID and key given resolve asks nothing; by key only it queries the key.
+      streams.map((s) =>
+        s === always401
+          ? { region: 'na', streamKey: s.streamKey }
+          : { region: 'na', sid: s.sid, streamKey: s.streamKey },
+      ),
       `Bearer ${INTAKE_TOKEN}`,
     );
     expect(batchRes.status).toBe(202);

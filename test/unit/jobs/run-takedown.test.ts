@@ -96,6 +96,8 @@ describe('runTakedown ordering', () => {
     const ops = api.ops();
     expect(ops.indexOf('delete-key:na')).toBeGreaterThanOrEqual(0);
     expect(ops.indexOf('delete-key:na')).toBeLessThan(ops.indexOf('disconnect'));
+    // Key and SID given: resolve asks nothing; verify lists the key's sessions afterwards.
+    expect(ops).toEqual(['delete-key:na', 'disconnect', 'list-streams']);
     expect(api.liveSids({ streamKey: 'keyA' })).toEqual([]);
     expect(result).toMatchObject({
       outcome: 'taken-down',
@@ -173,10 +175,9 @@ describe('runTakedown resume', () => {
     const result = await runTakedown(p, h.stored(), h.deps);
 
     expect(api.ops().filter((op) => op.startsWith('delete-key'))).toEqual(['delete-key:na']);
+    // Key and SID given: resolve asks nothing, so the only listing is verify's.
     expect(api.ops().filter((op) => op === 'query-key' || op === 'list-streams')).toEqual([
-      'query-key',
-      'list-streams', // resolve, once
-      'list-streams', // verify
+      'list-streams',
     ]);
     expect(result.outcome).toBe('taken-down');
     expect(result.disconnected).toEqual([sid]);
@@ -206,7 +207,7 @@ describe('runTakedown resume', () => {
     expect(api.ops().filter((op) => op === 'disconnect')).toHaveLength(1);
   });
 
-  it('persists after each region revoked, each SID cut and each step finished', async () => {
+  it('persists after each region revoked and each SID cut, the last piece of a step carrying the next step', async () => {
     const api = new FakeAgoraApi();
     livePush(api);
     api.startSession({ region: 'na', appId: APP, streamKey: 'keyA', channel: 'chan1' });
@@ -217,29 +218,115 @@ describe('runTakedown resume', () => {
     const trail = h.persisted.map(
       (p) => `${p.step}|${Object.keys(p.revoked).join(',')}|${Object.keys(p.disconnected).length}`,
     );
+    // No save for a bare step change or for `done`.
     expect(trail).toEqual([
-      'revoke-key||0', // resolve finished
+      'revoke-key||0', // what resolve learned (the key's channel, its sessions)
       'revoke-key|na|0',
-      'revoke-key|na,eu|0',
-      'disconnect|na,eu|0', // revoke-key finished
+      'disconnect|na,eu|0', // the last region moves the cursor on
       'disconnect|na,eu|1',
-      'disconnect|na,eu|2',
-      'verify|na,eu|2', // disconnect finished
-      'done|na,eu|2',
+      'verify|na,eu|2', // the last SID moves the cursor on
+    ]);
+    expect(h.persisted[0]).toMatchObject({
+      streamKey: 'keyA',
+      channel: 'chan1',
+      requestIds: ['req-1', 'req-2'],
+    });
+    expect(h.persisted[0]?.sids).toHaveLength(2);
+  });
+
+  it('key and SID with verify off: two saves, one per piece', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api);
+    const h = harness(api, { verify: { enabled: false } });
+
+    await runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps);
+
+    expect(h.persisted.map((p) => p.step)).toEqual(['disconnect', 'verify']);
+    expect(h.persisted[0]).toMatchObject({ revoked: { na: 'deleted' }, disconnected: {} });
+    expect(h.persisted[1]?.disconnected).toEqual({ [sid]: 'disconnected' });
+  });
+
+  it('a failed last piece leaves the cursor on its own step', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api);
+    api.failNext('delete-key', 500, 1);
+    const h = harness(api);
+    const p = payload({ sid, streamKey: 'keyA' });
+
+    await expect(runTakedown(p, h.stored(), h.deps)).rejects.toBeInstanceOf(AgoraHttpError);
+    expect(h.persisted).toEqual([]); // resolve asked nothing, so nothing to keep
+
+    api.failNext('disconnect', 500, 1);
+    await expect(runTakedown(p, h.stored(), h.deps)).rejects.toBeInstanceOf(AgoraHttpError);
+    expect(h.stored()).toMatchObject({ step: 'disconnect', revoked: { na: 'deleted' } });
+    expect(h.stored()?.disconnected).toEqual({});
+
+    const result = await runTakedown(p, h.stored(), h.deps);
+    expect(result).toMatchObject({ outcome: 'taken-down', disconnected: [sid] });
+    expect(api.ops()).toEqual([
+      'delete-key:na', // 500
+      'delete-key:na',
+      'disconnect', // 500
+      'disconnect',
+      'list-streams',
     ]);
   });
 
-  it('a job already done returns its result without calling the API', async () => {
+  it('SID only: the key learned is kept, so a retry revokes it even if the SID went offline', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api, 'keyS', 'chanS');
+    api.failNext('delete-key', 503, 1);
+    const h = harness(api);
+    const p = payload({ sid });
+
+    await expect(runTakedown(p, h.stored(), h.deps)).rejects.toBeInstanceOf(AgoraHttpError);
+    expect(h.stored()).toMatchObject({ step: 'revoke-key', streamKey: 'keyS', sids: [sid] });
+    api.endSession(sid);
+
+    const result = await runTakedown(p, h.stored(), h.deps);
+    expect(api.ops().filter((op) => op === 'query-stream')).toHaveLength(1);
+    expect(result).toMatchObject({ outcome: 'taken-down', revoked: { na: 'deleted' } });
+    expect(api.hasKey({ region: 'na', appId: APP, streamKey: 'keyS' })).toBe(false);
+  });
+
+  it('a job run again after finishing repeats no revoke and no disconnect', async () => {
     const api = new FakeAgoraApi();
     const sid = livePush(api);
     const h = harness(api);
-    const first = await runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps);
+    const p = payload({ sid, streamKey: 'keyA' });
+    const first = await runTakedown(p, undefined, h.deps);
+    const opsBefore = api.ops().length;
+
+    // `done` is not saved (the return value records it): a re-run resumes at verify.
+    expect(h.stored()?.step).toBe('verify');
+    const again = await runTakedown(p, h.stored(), h.deps);
+
+    expect(api.ops().slice(opsBefore)).toEqual(['list-streams']);
+    expect(again).toMatchObject({
+      outcome: first.outcome,
+      revoked: first.revoked,
+      disconnected: first.disconnected,
+    });
+  });
+
+  it('progress already at done returns its result without calling the API', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api);
+    const h = harness(api);
+    const p = payload({ sid, streamKey: 'keyA' });
+    const first = await runTakedown(p, undefined, h.deps);
+    const stored = h.stored();
+    if (stored === undefined) throw new Error('nothing persisted');
     const callsBefore = api.calls.length;
 
-    const again = await runTakedown(payload({ sid, streamKey: 'keyA' }), h.stored(), h.deps);
+    const again = await runTakedown(p, { ...stored, step: 'done' }, h.deps);
 
     expect(api.calls).toHaveLength(callsBefore);
-    expect(again).toEqual(first);
+    expect(again).toMatchObject({
+      outcome: first.outcome,
+      revoked: first.revoked,
+      disconnected: first.disconnected,
+    });
   });
 });
 
@@ -260,13 +347,7 @@ describe('runTakedown 404s', () => {
       disconnected: [],
       alreadyOffline: ['gone-sid'],
     });
-    expect(api.ops()).toEqual([
-      'list-streams',
-      'delete-key:na',
-      'delete-key:eu',
-      'disconnect',
-      'list-streams',
-    ]);
+    expect(api.ops()).toEqual(['delete-key:na', 'delete-key:eu', 'disconnect', 'list-streams']);
   });
 });
 
@@ -388,7 +469,7 @@ describe('runTakedown resolve', () => {
     });
   });
 
-  it("key and SID: also cuts the key's other live sessions", async () => {
+  it("key and SID: no resolve call; verify cuts the key's other live sessions", async () => {
     const api = new FakeAgoraApi();
     const sid = livePush(api, 'keyB', 'ch');
     const other = api.startSession({ region: 'na', appId: APP, streamKey: 'keyB', channel: 'ch' });
@@ -396,7 +477,21 @@ describe('runTakedown resolve', () => {
 
     const result = await runTakedown(payload({ sid, streamKey: 'keyB' }), undefined, h.deps);
 
-    expect(result.disconnected).toEqual([sid, other]);
+    // Resolve asks nothing (both given); verify finds the other session after the revocation.
+    expect(api.ops()).toEqual([
+      'delete-key:na',
+      'disconnect',
+      'list-streams',
+      'disconnect',
+      'list-streams',
+    ]);
+    expect(api.calls[2]).toEqual({ op: 'list-streams', region: 'na', appId: APP });
+    expect(result).toMatchObject({
+      outcome: 'taken-down',
+      disconnected: [sid, other],
+      foundByVerify: [other],
+      verifyRounds: 2,
+    });
     expect(api.liveSids()).toEqual([]);
   });
 
@@ -421,9 +516,10 @@ describe('runTakedown verify', () => {
     const sid = livePush(api);
     const h = harness(api);
     let slipped = '';
-    // The 2nd list call is verify's first round: a push that raced the revocation is live by then.
+    // The 1st list call is verify's first round (key and SID given: resolve lists nothing): a push
+    // that raced the revocation is live by then.
     api.beforeList = (n) => {
-      if (n === 2)
+      if (n === 1)
         slipped = api.startSession({
           region: 'na',
           appId: APP,
@@ -448,9 +544,8 @@ describe('runTakedown verify', () => {
     const api = new FakeAgoraApi();
     const sid = livePush(api);
     const h = harness(api, { verify: { maxRounds: 3, delayMs: 50 } });
-    api.beforeList = (n) => {
-      if (n >= 2)
-        api.startSession({ region: 'na', appId: APP, streamKey: 'keyA', channel: 'chan1' });
+    api.beforeList = () => {
+      api.startSession({ region: 'na', appId: APP, streamKey: 'keyA', channel: 'chan1' });
     };
     const p = payload({ sid, streamKey: 'keyA' });
 
@@ -481,7 +576,7 @@ describe('runTakedown verify', () => {
 
     const result = await runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps);
 
-    expect(api.ops()).toEqual(['query-key', 'list-streams', 'delete-key:na', 'disconnect']);
+    expect(api.ops()).toEqual(['delete-key:na', 'disconnect']);
     expect(result.verifyRounds).toBe(0);
     expect(h.sleeps).toEqual([]);
   });
@@ -494,13 +589,13 @@ describe('runTakedown cancellation', () => {
     const controller = new AbortController();
     const h = harness(api, { signal: controller.signal });
     h.deps.onStep = (step) => {
-      if (step === 'resolve') controller.abort(new Error('shutting down'));
+      if (step === 'revoke-key') controller.abort(new Error('shutting down'));
     };
 
     await expect(
       runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps),
     ).rejects.toBeInstanceOf(RetryableJobError);
-    expect(api.ops()).toEqual(['query-key', 'list-streams']);
-    expect(h.stored()?.step).toBe('revoke-key');
+    expect(api.ops()).toEqual(['delete-key:na']);
+    expect(h.stored()?.step).toBe('disconnect');
   });
 });

@@ -87,6 +87,11 @@ export class FakeAgoraApi implements AgoraApi {
     return sid;
   }
 
+  /** The encoder stops pushing on its own (no API call). */
+  endSession(sid: string): void {
+    this.sessions.delete(sid);
+  }
+
   liveSids(filter?: { streamKey?: string }): string[] {
     return [...this.sessions.values()]
       .filter((s) => filter?.streamKey === undefined || s.streamKey === filter.streamKey)
