@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { Region } from '../agora/types.js';
+import type { SimStream } from './admin-types.js';
 
 export interface KeyRecord {
   appId: string;
@@ -27,15 +28,8 @@ export interface EncoderRecord {
   timer: NodeJS.Timeout | undefined;
 }
 
-export interface StreamRecord {
-  sid: string;
-  appId: string;
-  region: Region;
-  streamKey: string;
-  channel: string;
-  uid: string;
-  url: string;
-  startedAt: number;
+/** A live stream: what the admin API reports, plus what only the Agora API and the encoder need. */
+export interface StreamRecord extends SimStream {
   beginAt: string;
   bitrate: number;
   encoder: EncoderRecord;

@@ -1,15 +1,11 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { loadConfig } from '../../../src/config/index.js';
-import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../../../src/jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/logging/index.js';
-import { createProducer } from '../../../src/producer/index.js';
 import type { Producer } from '../../../src/producer/index.js';
-import { createSimulator, createSimulatorAdmin } from '../../../src/simulator/index.js';
 import type { Simulator, SimulatorAdmin } from '../../../src/simulator/index.js';
 import { runWorker } from '../../../src/worker/index.js';
-import { redisUrl, uniquePrefix } from '../../support/isolation.js';
+import { createQueueWorld } from '../../support/queue-world.js';
 import { waitFor } from '../../support/wait-for.js';
 
 export const CUSTOMER_ID = 'ops-customer';
@@ -53,28 +49,14 @@ export interface OpsWorld {
 
 /** One world per test: its own prefix and simulator (rate limits off); workers on demand. */
 export async function createOpsWorld(): Promise<OpsWorld> {
-  const prefix = uniquePrefix('ops');
-  const url = redisUrl();
-  const sim = await createSimulator({
-    port: 0,
+  const world = await createQueueWorld({
+    prefixTag: 'ops',
     customerId: CUSTOMER_ID,
     customerSecret: CUSTOMER_SECRET,
-    createRps: 0,
-    deleteRps: 0,
-    queryRps: 0,
-    reconnectDelayMs: 100,
-  });
-  const admin = createSimulatorAdmin(sim.url);
-  const producer = await createProducer({
-    redisUrl: url,
-    prefix,
+    appId: APP_ID,
     attempts: 3,
-    idempotencyWindowS: 3600,
-    defaultAppId: APP_ID,
   });
-  const connection = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, { connection, prefix });
-  const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
+  const { prefix, redisUrl: url, sim } = world;
   const workers: InProcessWorker[] = [];
 
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -167,21 +149,15 @@ export async function createOpsWorld(): Promise<OpsWorld> {
   return {
     prefix,
     sim,
-    admin,
-    producer,
-    queue,
-    dlq,
+    admin: world.admin,
+    producer: world.producer,
+    queue: world.queue,
+    dlq: world.dlq,
     env,
     startWorker,
     close: async () => {
       await Promise.allSettled(workers.map((w) => w.stop()));
-      await producer.close();
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await dlq.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      await dlq.close();
-      await connection.quit();
-      await sim.close();
+      await world.close();
     },
   };
 }

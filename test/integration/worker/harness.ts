@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createAgoraClient } from '../../../src/agora/index.js';
 import type { AgoraClient, LoggerLike } from '../../../src/agora/index.js';
-import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../../../src/jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/logging/index.js';
-import { createProducer } from '../../../src/producer/index.js';
 import type { Producer } from '../../../src/producer/index.js';
-import { createSimulator, createSimulatorAdmin } from '../../../src/simulator/index.js';
 import type { Simulator, SimulatorAdmin, SimulatorOptions } from '../../../src/simulator/index.js';
 import { createRateLimiter, createTakedownWorker } from '../../../src/worker/index.js';
 import type {
@@ -17,7 +14,7 @@ import type {
   WorkerHooks,
   WorkerSettings,
 } from '../../../src/worker/index.js';
-import { redisUrl, uniquePrefix } from '../../support/isolation.js';
+import { createQueueWorld } from '../../support/queue-world.js';
 
 export const CUSTOMER_ID = 'test-customer';
 export const CUSTOMER_SECRET = 'test-secret-0123456789';
@@ -87,29 +84,15 @@ export function randomKey(): string {
 export async function createHarness(
   options: { simulator?: SimulatorOptions; attempts?: number } = {},
 ): Promise<Harness> {
-  const prefix = uniquePrefix('wrk');
-  const url = redisUrl();
-  const sim = await createSimulator({
-    port: 0,
+  const world = await createQueueWorld({
+    prefixTag: 'wrk',
     customerId: CUSTOMER_ID,
     customerSecret: CUSTOMER_SECRET,
-    createRps: 0,
-    deleteRps: 0,
-    queryRps: 0,
-    reconnectDelayMs: 100,
-    ...options.simulator,
-  });
-  const admin = createSimulatorAdmin(sim.url);
-  const producer = await createProducer({
-    redisUrl: url,
-    prefix,
+    appId: APP_ID,
     attempts: options.attempts ?? TEST_ATTEMPTS,
-    idempotencyWindowS: 3600,
-    defaultAppId: APP_ID,
+    ...(options.simulator === undefined ? {} : { simulator: options.simulator }),
   });
-  const connection = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, { connection, prefix });
-  const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
+  const { prefix, redisUrl: url, sim } = world;
   const workers: InProcessWorker[] = [];
 
   const startWorker = async (o: StartWorkerOptions = {}): Promise<InProcessWorker> => {
@@ -156,20 +139,14 @@ export async function createHarness(
     prefix,
     redisUrl: url,
     sim,
-    admin,
-    queue,
-    dlq,
-    producer,
+    admin: world.admin,
+    queue: world.queue,
+    dlq: world.dlq,
+    producer: world.producer,
     startWorker,
     close: async () => {
       await Promise.all(workers.map((w) => w.stop()));
-      await producer.close();
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await dlq.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      await dlq.close();
-      await connection.quit();
-      await sim.close();
+      await world.close();
     },
   };
 }
