@@ -62,7 +62,7 @@ function observedWriter(
 ): DeadLetterWriter {
   if (hooks?.onDeadLetter === undefined) return deadLetters;
   return {
-    has: (id) => deadLetters.has(id),
+    ...deadLetters,
     write: async (entry) => {
       const written = await deadLetters.write(entry);
       if (written === 'written') safeHook(() => hooks.onDeadLetter?.(entry, jobTiming(job, now())));

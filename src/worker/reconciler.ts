@@ -21,6 +21,8 @@ export interface ReconcilerOptions {
 export interface ReconcileSummary {
   scanned: number;
   added: number;
+  /** DLQ entries dropped because their takedown completed after all (see below). */
+  staleRemoved: number;
 }
 
 export interface Reconciler {
@@ -35,7 +37,8 @@ export interface Reconciler {
 /**
  * Adds to the DLQ every job of the main queue's failed set that has no entry there: the backup
  * for the window between a job failing and its entry being written (a crash, Redis trouble), and
- * for stall failures, which no processor run sees. Idempotent: entries use the source job id.
+ * for stall failures, which no processor run sees; and drops entries whose takedown completed
+ * after all. Idempotent: entries use the source job id.
  */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { queue, deadLetters, logger, intervalMs } = options;
@@ -46,7 +49,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let inFlight: Promise<ReconcileSummary> | undefined;
 
   const pass = async (): Promise<ReconcileSummary> => {
-    const summary: ReconcileSummary = { scanned: 0, added: 0 };
+    const summary: ReconcileSummary = { scanned: 0, added: 0, staleRemoved: 0 };
     // Oldest first; a job redriven meanwhile shifts the pages, which the next pass makes up for.
     for (let start = 0; !closed; start += pageSize) {
       const jobs = await queue.getFailed(start, start + pageSize - 1);
@@ -72,7 +75,32 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }
       if (jobs.length < pageSize) break;
     }
+    summary.staleRemoved = await dropStaleEntries();
     return summary;
+  };
+
+  /**
+   * The other crash window: the processor writes the entry on the last attempt, then the worker
+   * dies before the job is marked failed; the stall check re-runs it and it completes. Its entry
+   * would then report a failure that did not happen (and keep the DLQ alert firing).
+   */
+  const dropStaleEntries = async (): Promise<number> => {
+    const stale: string[] = [];
+    for (let start = 0; !closed; start += pageSize) {
+      const ids = await deadLetters.sourceIds(start, start + pageSize - 1);
+      for (const id of ids) {
+        if ((await queue.getJobState(id)) === 'completed') stale.push(id);
+      }
+      if (ids.length < pageSize) break;
+    }
+    let removed = 0;
+    for (const id of stale) {
+      if (await deadLetters.remove(id)) {
+        removed++;
+        logger.warn({ jobId: id }, 'reconciler removed a DLQ entry whose takedown completed');
+      }
+    }
+    return removed;
   };
 
   const runOnce = (): Promise<ReconcileSummary> => {
@@ -87,7 +115,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     timer = setTimeout(() => {
       runOnce()
         .then((s) => {
-          if (s.added > 0) logger.info({ ...s }, 'DLQ reconcile pass done');
+          if (s.added > 0 || s.staleRemoved > 0) logger.info({ ...s }, 'DLQ reconcile pass done');
         })
         .catch((err: unknown) => {
           logger.error({ err }, 'DLQ reconcile pass failed; trying again next interval');

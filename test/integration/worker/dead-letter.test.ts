@@ -214,8 +214,8 @@ describe('dead-letter queue (issue 3, tests 5 and 8)', () => {
       pageSize: 1,
     });
     try {
-      expect(await reconciler.runOnce()).toEqual({ scanned: 2, added: 2 });
-      expect(await reconciler.runOnce()).toEqual({ scanned: 2, added: 0 });
+      expect(await reconciler.runOnce()).toEqual({ scanned: 2, added: 2, staleRemoved: 0 });
+      expect(await reconciler.runOnce()).toEqual({ scanned: 2, added: 0, staleRemoved: 0 });
     } finally {
       await reconciler.close();
       await dlq.close();
@@ -262,5 +262,48 @@ describe('dead-letter queue (issue 3, tests 5 and 8)', () => {
       { what: 'the start-up reconcile' },
     );
     expect(entry).toMatchObject({ jobId: 'lost-1', error: { message: 'boom' } });
+  });
+
+  it('drops a DLQ entry whose takedown completed after all (crash after the entry was written)', async () => {
+    h = await createHarness();
+    const harness = h;
+    const [done, failed] = await h.admin.seed({
+      appId: APP_ID,
+      region: 'na',
+      count: 2,
+      reconnect: false,
+    });
+    if (done === undefined || failed === undefined) throw new Error('seed');
+    const worker = await h.startWorker();
+    const ok = await h.producer.enqueue({ region: 'na', sid: done.sid, streamKey: done.streamKey });
+    await waitForFinished(h.queue, 1, 10_000);
+    expect(await h.queue.getJobState(ok.jobId)).toBe('completed');
+
+    // The entries a processor would have written just before a crash: one for the job that
+    // then completed on its stall re-run, one for a job that really is dead.
+    const deadLetters = worker.deadLetters;
+    const entry = (jobId: string, sid: string) => ({
+      v: 1 as const,
+      jobId,
+      payload: { v: 1, region: 'na', appId: APP_ID, sid },
+      sid,
+      appId: APP_ID,
+      region: 'na' as const,
+      failedStep: 'disconnect',
+      attempts: TEST_ATTEMPTS,
+      reason: 'attempts-exhausted' as const,
+      error: { name: 'AgoraHttpError', status: 503, message: 'HTTP 503' },
+      failedAt: new Date().toISOString(),
+    });
+    await deadLetters.write(entry(ok.jobId, done.sid));
+    await deadLetters.write(entry('sid-dead-1', failed.sid));
+    expect((await harness.producer.listDead()).map((e) => e.jobId).sort()).toEqual(
+      [ok.jobId, 'sid-dead-1'].sort(),
+    );
+
+    const summary = await worker.reconciler.runOnce();
+    expect(summary.staleRemoved).toBe(1);
+    expect((await harness.producer.listDead()).map((e) => e.jobId)).toEqual(['sid-dead-1']);
+    expect((await worker.reconciler.runOnce()).staleRemoved).toBe(0);
   });
 });
