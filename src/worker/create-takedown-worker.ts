@@ -11,6 +11,7 @@ import { createDeadLetterWriter } from './dead-letter-writer.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { deadLetterFromFailedJob } from './failed-job-entry.js';
 import { createProcessor } from './processor.js';
+import type { CallClass } from '../agora/index.js';
 import { withRateLimit } from './rate-limited-api.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { createReconciler } from './reconciler.js';
@@ -19,6 +20,9 @@ import { settleWithin } from './settle-within.js';
 import type { Reconciler } from './reconciler.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { WorkerHooks } from './worker-hooks.js';
+
+/** How long an urgent takedown's call may wait for its rate-limit slot (it is never parked). */
+export const URGENT_MAX_HOLD_MS = 10_000;
 
 /** The subset of ResolvedConfig the worker uses (same shapes, so `config.worker` fits). */
 export interface WorkerSettings {
@@ -104,18 +108,23 @@ export async function createTakedownWorker(
   dlq.on('error', onQueueError);
 
   const deadLetters = createDeadLetterWriter({ queue: dlq });
-  const api = withRateLimit(
-    options.agora,
-    options.limiter,
+  const limitOptions =
     hooks?.onRateLimitWait === undefined
       ? {}
       : {
-          onWait: (appId, cls, waitedMs) =>
+          onWait: (appId: string, cls: CallClass, waitedMs: number) =>
             safeHook(() => hooks.onRateLimitWait?.(appId, cls, waitedMs)),
-        },
-  );
+        };
+  const api = withRateLimit(options.agora, options.limiter, limitOptions);
+  // Urgent takedowns wait for their slot instead of being parked: a parked job joins the back of
+  // the App ID's line of parked bulk jobs, which would undo its priority.
+  const urgentApi = withRateLimit(options.agora, options.limiter, {
+    ...limitOptions,
+    maxHoldMs: URGENT_MAX_HOLD_MS,
+  });
   const processor = createProcessor({
     api,
+    urgentApi,
     deadLetters,
     logger,
     keyRegions: options.keyRegions,

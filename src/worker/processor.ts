@@ -11,6 +11,8 @@ import type { WorkerHooks } from './worker-hooks.js';
 export interface ProcessorOptions {
   /** The rate-limited API (withRateLimit over the Agora client). */
   api: AgoraApi;
+  /** The same for urgent takedowns: waits for its slot instead of parking. @defaultValue api */
+  urgentApi?: AgoraApi;
   deadLetters: DeadLetterWriter;
   logger: LoggerLike;
   keyRegions: readonly Region[];
@@ -95,7 +97,7 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
       // Debug: the step lines and the outcome line already tell a job's story at info.
       logger.debug({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
       const result = await runTakedown(payload, progress, {
-        api: options.api,
+        api: payload.priority === 'urgent' ? (options.urgentApi ?? options.api) : options.api,
         // updateData replaces the whole object: merge, never drop the payload.
         persist: async (next) => {
           failedStep = next.step;

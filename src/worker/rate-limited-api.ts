@@ -11,6 +11,8 @@ export interface WithRateLimitOptions {
    * @defaultValue 1000
    */
   penaltyMs?: number;
+  /** Hold budget per call instead of the limiter's own (see createTakedownWorker: urgent jobs). */
+  maxHoldMs?: number;
 }
 
 /** Agora said 429; duck-typed so a wrapped or re-created error still counts. */
@@ -46,7 +48,12 @@ export function withRateLimit(
     call: () => Promise<T>,
   ): Promise<T> {
     const cls = OP_CLASS[op];
-    const { waitedMs } = await limiter.acquire(appId, cls, signal);
+    const { waitedMs } = await limiter.acquire(
+      appId,
+      cls,
+      signal,
+      options.maxHoldMs === undefined ? {} : { maxHoldMs: options.maxHoldMs },
+    );
     options.onWait?.(appId, cls, waitedMs);
     try {
       return await call();

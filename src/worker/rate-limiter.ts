@@ -35,9 +35,19 @@ export interface RateLimitState {
   backlogMs: number;
 }
 
+export interface AcquireOptions {
+  /** This call's hold budget instead of the limiter's `maxHoldMs` (urgent takedowns wait, never park). */
+  maxHoldMs?: number;
+}
+
 export interface RateLimiter {
   /** Waits for this App ID's next slot of `cls`. Throws RateLimitBusyError, or the signal's reason. */
-  acquire(appId: string, cls: CallClass, signal?: AbortSignal): Promise<{ waitedMs: number }>;
+  acquire(
+    appId: string,
+    cls: CallClass,
+    signal?: AbortSignal,
+    options?: AcquireOptions,
+  ): Promise<{ waitedMs: number }>;
   /** After a 429: nobody (in any process) calls this App ID's `cls` for the next `ms`. */
   penalize(appId: string, cls: CallClass, ms: number): Promise<void>;
   /** Every App ID and class with a live schedule (for stats); SCANs the prefix. */
@@ -217,7 +227,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     appId: string,
     cls: CallClass,
     signal?: AbortSignal,
+    acquireOptions: AcquireOptions = {},
   ): Promise<{ waitedMs: number }> => {
+    const holdMs = acquireOptions.maxHoldMs ?? maxHoldMs;
     if (closing.signal.aborted) throw new Error('rate limiter is closed');
     if (signal?.aborted) throw abortReason(signal);
     if (limits[cls] === 0) return { waitedMs: 0 };
@@ -228,7 +240,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       'reserve',
       interval,
       interval * TOLERANCE_INTERVALS,
-      Math.floor(maxHoldMs * 1000),
+      Math.floor(holdMs * 1000),
     ]);
     if (!Array.isArray(reply) || reply.length !== 4) {
       throw new Error(`rate limiter: unexpected script reply ${JSON.stringify(reply)}`);
@@ -242,7 +254,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         backlogMs: waitMs,
         // Back when its place in the parked queue is half the hold budget away: then it books
         // within the budget even if a few others got in first.
-        retryAfterMs: Math.max(1, Math.ceil(parkedUs / 1000 - maxHoldMs / 2)),
+        retryAfterMs: Math.max(1, Math.ceil(parkedUs / 1000 - holdMs / 2)),
       });
     }
     if (waitMs > 0) {

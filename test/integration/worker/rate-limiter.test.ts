@@ -178,6 +178,17 @@ describe('createRateLimiter (real Redis)', () => {
     expect(after[0]?.backlogMs).toBeLessThanOrEqual(before[0]?.backlogMs ?? -1);
   });
 
+  it('a per-call hold budget (urgent takedowns) waits for the slot instead of being parked', async () => {
+    const prefix = uniquePrefix('rl');
+    const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 300 });
+    await rl.penalize('app-a', 'delete', 800);
+    await expect(rl.acquire('app-a', 'delete')).rejects.toBeInstanceOf(RateLimitBusyError);
+    const started = performance.now();
+    const { waitedMs } = await rl.acquire('app-a', 'delete', undefined, { maxHoldMs: 5000 });
+    expect(waitedMs).toBeGreaterThan(500);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('spreads parked callers one interval apart, in the order they were refused', async () => {
     const prefix = uniquePrefix('rl');
     const rl = limiter({ prefix, limits: limits(10), maxHoldMs: 300 });
