@@ -205,8 +205,9 @@ describe('createRateLimiter (real Redis)', () => {
       expect(gap).toBeGreaterThan(80);
       expect(gap).toBeLessThanOrEqual(101);
     }
-    // Another App ID is not behind them.
-    await expect(rl.acquire('app-b', 'delete')).resolves.toEqual({ waitedMs: 0 });
+    // Another App ID is not behind them (a millisecond of timer slack at most, not ~2 s).
+    const other = await rl.acquire('app-b', 'delete');
+    expect(other.waitedMs).toBeLessThan(50);
   });
 
   it('an abort signal stops the wait and hands the unused slot back', async () => {
