@@ -1,14 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
+import type { Queue } from 'bullmq';
 import type { DeadLetterEntry } from '../../src/jobs/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import type { Producer } from '../../src/producer/index.js';
-import { createSimulator, createSimulatorAdmin } from '../../src/simulator/index.js';
 import type { Simulator, SimulatorAdmin, SimulatorOptions } from '../../src/simulator/index.js';
 import type { ChaosTarget } from './chaos-invariants.js';
-import { uniquePrefix } from './isolation.js';
+import { createQueueWorld } from './queue-world.js';
 import { spawnWorker } from './worker-process.js';
 import type { WorkerProcess } from './worker-process.js';
 
@@ -82,35 +78,20 @@ export const CHAOS_WORKER_DEFAULTS: ChaosWorkerEnv = {
 
 /** One isolated chaos world: own prefix, own simulator, a producer and raw queue handles. */
 export async function createChaosWorld(options: ChaosWorldOptions): Promise<ChaosWorld> {
-  const prefix = uniquePrefix('chaos');
-  const sim = await createSimulator({
-    port: 0,
+  const world = await createQueueWorld({
+    prefixTag: 'chaos',
     customerId: CHAOS_CUSTOMER_ID,
     customerSecret: CHAOS_CUSTOMER_SECRET,
-    createRps: 0,
-    deleteRps: 0,
-    queryRps: 0,
-    reconnectDelayMs: 100,
-    ...options.simulator,
-  });
-  const admin = createSimulatorAdmin(sim.url);
-  const producer = await createProducer({
-    redisUrl: options.redisUrl,
-    prefix,
+    appId: CHAOS_APP_ID,
     attempts: options.attempts,
-    idempotencyWindowS: 3600,
-    defaultAppId: CHAOS_APP_ID,
+    redisUrl: options.redisUrl,
+    quietConnectionErrors: true,
+    ...(options.simulator === undefined ? {} : { simulator: options.simulator }),
     ...(options.connectTimeoutMs === undefined
       ? {}
       : { connectTimeoutMs: options.connectTimeoutMs }),
   });
-  // Assertions only; `maxRetriesPerRequest: null` so a Redis restart does not fail a poll.
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  connection.on('error', () => undefined);
-  const queue = new Queue(TAKEDOWN_QUEUE, { connection, prefix });
-  const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
-  queue.on('error', () => undefined);
-  dlq.on('error', () => undefined);
+  const { prefix, sim, admin, producer, queue, dlq } = world;
   const workers: WorkerProcess[] = [];
   const baseEnv = { ...CHAOS_WORKER_DEFAULTS, ...options.workerEnv };
 
@@ -205,13 +186,7 @@ export async function createChaosWorld(options: ChaosWorldOptions): Promise<Chao
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await producer.close();
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await dlq.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      await dlq.close();
-      await connection.quit().catch(() => connection.disconnect());
-      await sim.close();
+      await world.close();
     },
   };
 }

@@ -19,6 +19,12 @@ export interface QueueWorldOptions {
   attempts: number;
   /** Overrides of the simulator defaults (ephemeral port, rate limits off). */
   simulator?: SimulatorOptions;
+  /** A Redis of the test's own (e.g. one it restarts); default: the shared test Redis. */
+  redisUrl?: string;
+  /** Producer connect timeout. */
+  connectTimeoutMs?: number;
+  /** Swallow connection errors of the assertion handles (a test that stops Redis on purpose). */
+  quietConnectionErrors?: boolean;
 }
 
 /** The parts shared by the in-process worker harnesses; workers are the caller's. */
@@ -38,7 +44,7 @@ export interface QueueWorld {
 /** An isolated prefix, a simulator on an ephemeral port, a producer and raw queue handles. */
 export async function createQueueWorld(options: QueueWorldOptions): Promise<QueueWorld> {
   const prefix = uniquePrefix(options.prefixTag);
-  const url = redisUrl();
+  const url = options.redisUrl ?? redisUrl();
   const sim = await createSimulator({
     port: 0,
     customerId: options.customerId,
@@ -56,10 +62,19 @@ export async function createQueueWorld(options: QueueWorldOptions): Promise<Queu
     attempts: options.attempts,
     idempotencyWindowS: 3600,
     defaultAppId: options.appId,
+    ...(options.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.connectTimeoutMs }),
   });
+  // `maxRetriesPerRequest: null`: a Redis restart must not fail an assertion's poll.
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, { connection, prefix });
   const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
+  if (options.quietConnectionErrors === true) {
+    connection.on('error', () => undefined);
+    queue.on('error', () => undefined);
+    dlq.on('error', () => undefined);
+  }
 
   return {
     prefix,
@@ -75,7 +90,7 @@ export async function createQueueWorld(options: QueueWorldOptions): Promise<Queu
       await dlq.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       await dlq.close();
-      await connection.quit();
+      await connection.quit().catch(() => connection.disconnect());
       await sim.close();
     },
   };
