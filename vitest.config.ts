@@ -28,6 +28,20 @@ export default defineConfig({
         },
       },
       {
+        // A real browser (`npm run test:browser`): kept out of `npm test` so a machine with only
+        // Node and Redis passes it; test/support/find-browser.ts says which browsers are found.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          sequence: { groupOrder: 3 },
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          maxWorkers: 1,
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'chaos',
