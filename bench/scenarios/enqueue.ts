@@ -81,7 +81,7 @@ async function timeEnqueueMany(
   prefix: string,
 ): Promise<number> {
   const producer = await createProducer({
-    redisUrl: env.redisUrl,
+    redis: env.redisUrl,
     prefix,
     attempts: ATTEMPTS,
     idempotencyWindowS: IDEMPOTENCY_WINDOW_S,

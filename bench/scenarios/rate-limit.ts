@@ -82,7 +82,7 @@ async function runBatch(
     requestSets.push(requestsFor(streams, appId));
   }
   const producer = await createProducer({
-    redisUrl: env.redisUrl,
+    redis: env.redisUrl,
     prefix,
     attempts: 12,
     idempotencyWindowS: 604_800,

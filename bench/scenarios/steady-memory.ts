@@ -32,7 +32,7 @@ interface Sample {
 /** Seeds `count` live streams and enqueues their key+SID takedowns into the paused queue. */
 async function load(env: BenchEnvironment, count: number): Promise<void> {
   const producer = await createProducer({
-    redisUrl: env.redisUrl,
+    redis: env.redisUrl,
     prefix: PREFIX,
     attempts: 12,
     idempotencyWindowS: IDEMPOTENCY_WINDOW_S,

@@ -65,7 +65,7 @@ async function phase(
     reconnect: false,
   });
   const producer = await createProducer({
-    redisUrl: env.redisUrl,
+    redis: env.redisUrl,
     prefix,
     attempts: 12,
     idempotencyWindowS: 604_800,

@@ -82,7 +82,7 @@ export async function startContender(
   const prefix = `bench-eff-${label}`;
   const appId = `bench${label.replace(/[^A-Za-z0-9]/g, '')}`;
   const producer = await createProducer({
-    redisUrl: env.redisUrl,
+    redis: env.redisUrl,
     prefix,
     attempts: 12,
     idempotencyWindowS: 604_800,

@@ -6,12 +6,12 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createAgoraClient } from '../../dist/agora/index.js';
 import { loadConfig } from '../../dist/config/index.js';
 import { TAKEDOWN_QUEUE } from '../../dist/jobs/index.js';
 import { createLogger } from '../../dist/logging/index.js';
+import { createRedisConnection } from '../../dist/redis/index.js';
 import { createRateLimiter, createTakedownWorker } from '../../dist/worker/index.js';
 
 /** @typedef {import('./worker-child-protocol.js').ParentMessage} ParentMessage */
@@ -66,7 +66,7 @@ async function start(msg) {
     logger,
   });
   // Only for resume(): its own connection, so the worker's are exactly what production opens.
-  const queueRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const queueRedis = createRedisConnection(config.redis, { role: 'worker' });
   const queue = new Queue(TAKEDOWN_QUEUE, { connection: queueRedis, prefix: config.prefix });
   const closeQueue = async () => {
     await queue.close();
@@ -74,10 +74,7 @@ async function start(msg) {
   };
 
   if (msg.kind === 'takedown') {
-    const limiterRedis = new Redis(config.redis.url, {
-      maxRetriesPerRequest: null,
-      lazyConnect: true,
-    });
+    const limiterRedis = createRedisConnection(config.redis, { role: 'worker', lazyConnect: true });
     const limiter = createRateLimiter({
       redis: limiterRedis,
       prefix: config.prefix,
@@ -92,7 +89,7 @@ async function start(msg) {
           },
     });
     const tw = await createTakedownWorker({
-      redisUrl: config.redis.url,
+      redis: config.redis,
       prefix: config.prefix,
       worker: config.worker,
       takedown: config.takedown,
@@ -117,7 +114,7 @@ async function start(msg) {
   }
 
   // Baseline: bare BullMQ with the same client and concurrency; no limiter, no step cursor.
-  const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(config.redis, { role: 'worker' });
   const worker = new Worker(
     TAKEDOWN_QUEUE,
     async (job) => {

@@ -71,6 +71,14 @@ function list(raw: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** `host:port` or `[v6]:port`, port 1-65535. */
+export function isHostPort(s: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]{1,253}):(\d{1,5})$/.exec(s);
+  if (m === null) return false;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535;
+}
+
 export const FORMATS = {
   'td-positive-int': integer(1, Number.MAX_SAFE_INTEGER, 'a whole number >= 1'),
   'td-non-negative-int': integer(0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0'),
@@ -122,6 +130,22 @@ export const FORMATS = {
     },
     coerce: (raw) => [...new Set(list(raw.toLowerCase()))],
   },
+  'td-host-port-list': {
+    allowed: 'a comma-separated list of host:port (may be empty)',
+    check: (v) => {
+      if (!Array.isArray(v)) return '';
+      const bad = (v as unknown[]).find((e) => typeof e !== 'string' || !isHostPort(e));
+      if (bad === undefined) return undefined;
+      return `${typeof bad === 'string' ? JSON.stringify(bad.slice(0, 60)) : typeof bad} is not host:port`;
+    },
+    coerce: list,
+  },
+  'td-sentinel-name': {
+    allowed: '1-128 letters, digits, ".", "_" or "-"',
+    check: (v) => (typeof v === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(v) ? undefined : ''),
+    coerce: (raw) => raw.trim(),
+  },
+  'td-file': optionalText((s) => s.length <= 4096 && !hasControl(s), 'a file path'),
   'td-token-list': {
     allowed: `a comma-separated list of tokens, each at least ${MIN_TOKEN_LENGTH} characters without spaces`,
     check: (v) => {

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { FORMATS, registerFormats } from './formats.js';
+import { hashTagOf } from './hash-tag.js';
 import { redactConfig } from './redact-config.js';
 import { CONFIG_KEYS, convictSchema, type ConfigKeySpec } from './schema.js';
 import type { ResolvedConfig } from './types.js';
@@ -124,6 +125,7 @@ function crossFieldProblems(values: ReadonlyMap<string, unknown>): ConfigProblem
       );
     }
   }
+  found.push(...redisProblems(values, spec));
   const base = values.get('takedown.backoffMs') as number;
   const max = values.get('takedown.backoffMaxMs') as number;
   if (max < base) {
@@ -135,6 +137,100 @@ function crossFieldProblems(values: ReadonlyMap<string, unknown>): ConfigProblem
     );
   }
   return found;
+}
+
+/** The Redis mode is chosen by which of these is set; more than one is a mistake. */
+function redisProblems(
+  values: ReadonlyMap<string, unknown>,
+  spec: (key: string) => ConfigKeySpec,
+): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
+  const url = values.get('redis.url') as string;
+  const clusterNodes = values.get('redis.clusterNodes') as readonly string[];
+  const sentinels = values.get('redis.sentinels') as readonly string[];
+  const modes = [
+    url !== spec('redis.url').default ? 'REDIS_URL' : undefined,
+    clusterNodes.length > 0 ? 'REDIS_CLUSTER_NODES' : undefined,
+    sentinels.length > 0 ? 'REDIS_SENTINELS' : undefined,
+  ].filter((m) => m !== undefined);
+  if (modes.length > 1) {
+    found.push({
+      key: 'redis',
+      message: `${modes.slice(0, -1).join(', ')} and ${modes.at(-1)} are ${modes.length === 2 ? 'both' : 'all'} set, but each selects a Redis mode (REDIS_URL a single server, REDIS_CLUSTER_NODES Redis Cluster, REDIS_SENTINELS Sentinel), allowed: set only one of them`,
+    });
+    return found;
+  }
+  const prefix = values.get('prefix') as string;
+  if (clusterNodes.length > 0 && hashTagOf(prefix) === undefined) {
+    found.push(
+      problem(
+        spec('prefix'),
+        `has no {hash tag}, allowed on Redis Cluster: a prefix with a non-empty {…} part such as {${prefix.replace(/[{}]/g, '') || 'takedown'}}. BullMQ runs multi-key Lua scripts over a queue's keys, and Redis Cluster allows them only when all keys hash to one slot, which only a hash tag guarantees`,
+      ),
+    );
+  }
+  if (sentinels.length === 0 && values.get('redis.sentinelPassword') !== undefined) {
+    found.push(
+      problem(
+        spec('redis.sentinelPassword'),
+        'is set without REDIS_SENTINELS, allowed: only together with REDIS_SENTINELS',
+      ),
+    );
+  }
+  const single = clusterNodes.length === 0 && sentinels.length === 0;
+  let inUrl: URL | undefined;
+  try {
+    inUrl = new URL(url);
+  } catch {
+    inUrl = undefined; // reported by the URL format already
+  }
+  if (single && inUrl !== undefined) {
+    if (inUrl.password !== '' && values.get('redis.password') !== undefined) {
+      found.push(
+        problem(
+          spec('redis.password'),
+          'is set and REDIS_URL carries a password too, allowed: one of the two',
+        ),
+      );
+    }
+    if (inUrl.username !== '' && values.get('redis.username') !== undefined) {
+      found.push(
+        problem(
+          spec('redis.username'),
+          'is set and REDIS_URL names a user too, allowed: one of the two',
+        ),
+      );
+    }
+  }
+  const caFile = values.get('redis.tlsCaFile') as string | undefined;
+  if (caFile !== undefined) {
+    const tlsOn = values.get('redis.tls') === true || (single && inUrl?.protocol === 'rediss:');
+    if (!tlsOn) {
+      found.push(
+        problem(
+          spec('redis.tlsCaFile'),
+          'is set but TLS is off, allowed: together with REDIS_TLS=true (or a rediss:// REDIS_URL)',
+        ),
+      );
+    } else if (!isReadableFile(caFile)) {
+      found.push(
+        problem(
+          spec('redis.tlsCaFile'),
+          `names ${JSON.stringify(caFile)}, which is not a readable file, allowed: a PEM file`,
+        ),
+      );
+    }
+  }
+  return found;
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function configFileFromArgv(argv: readonly string[]): string | undefined {

@@ -22,7 +22,12 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
     value === undefined ? undefined : REDACTED;
   return Object.freeze({
     ...config,
-    redis: Object.freeze({ url: redactRedisUrl(config.redis.url) }),
+    redis: Object.freeze({
+      ...config.redis,
+      url: redactRedisUrl(config.redis.url),
+      password: mask(config.redis.password),
+      sentinelPassword: mask(config.redis.sentinelPassword),
+    }),
     agora: Object.freeze({ ...config.agora, customerSecret: mask(config.agora.customerSecret) }),
     dashboard: Object.freeze({ ...config.dashboard, password: mask(config.dashboard.password) }),
     intake: Object.freeze({

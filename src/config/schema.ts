@@ -17,8 +17,16 @@ export interface ConfigKeySpec {
 // prettier-ignore
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   // The URL may carry a password, so it is treated as sensitive (redactConfig masks only the password).
-  { key: 'redis.url', env: 'REDIS_URL', doc: 'Redis URL (rediss:// and passwords supported)', default: 'redis://127.0.0.1:6379', format: 'td-redis-url', sensitive: true },
-  { key: 'prefix', env: 'TAKEDOWN_PREFIX', doc: 'BullMQ key prefix (use {takedown} on Redis Cluster)', default: 'takedown', format: 'td-prefix' },
+  { key: 'redis.url', env: 'REDIS_URL', doc: 'Redis URL of a single server (rediss:// and passwords supported)', default: 'redis://127.0.0.1:6379', format: 'td-redis-url', sensitive: true },
+  { key: 'redis.clusterNodes', env: 'REDIS_CLUSTER_NODES', doc: 'Redis Cluster seed nodes (comma list of host:port); cluster mode when set', default: [], format: 'td-host-port-list' },
+  { key: 'redis.sentinels', env: 'REDIS_SENTINELS', doc: 'Redis Sentinels (comma list of host:port); Sentinel mode when set', default: [], format: 'td-host-port-list' },
+  { key: 'redis.sentinelName', env: 'REDIS_SENTINEL_NAME', doc: 'Name of the master the Sentinels monitor', default: 'mymaster', format: 'td-sentinel-name' },
+  { key: 'redis.sentinelPassword', env: 'REDIS_SENTINEL_PASSWORD', doc: 'Password of the Sentinels themselves (never logged)', default: undefined, format: 'td-secret', sensitive: true },
+  { key: 'redis.username', env: 'REDIS_USERNAME', doc: 'ACL user of the data nodes (all modes; REDIS_URL may name it instead)', default: undefined, format: 'td-user' },
+  { key: 'redis.password', env: 'REDIS_PASSWORD', doc: 'Password of the data nodes (all modes; REDIS_URL may carry it instead; never logged)', default: undefined, format: 'td-secret', sensitive: true },
+  { key: 'redis.tls', env: 'REDIS_TLS', doc: 'TLS to Redis in every mode (rediss:// turns it on for REDIS_URL)', default: false, format: 'td-boolean' },
+  { key: 'redis.tlsCaFile', env: 'REDIS_TLS_CA_FILE', doc: 'PEM file of the CA that signed the Redis certificates (default: the system CAs)', default: undefined, format: 'td-file' },
+  { key: 'prefix', env: 'TAKEDOWN_PREFIX', doc: 'BullMQ key prefix; on Redis Cluster it needs a {hash tag}, e.g. {takedown}', default: 'takedown', format: 'td-prefix' },
   { key: 'agora.baseUrl', env: 'AGORA_BASE_URL', doc: 'Agora API origin', default: 'https://api.agora.io', format: 'td-http-url' },
   { key: 'agora.appId', env: 'AGORA_APP_ID', doc: 'App ID used when a request names none', default: undefined, format: 'td-app-id' },
   { key: 'agora.auth', env: 'AGORA_AUTH', doc: 'RESTful API auth scheme: basic or hmac', default: 'basic', format: 'td-agora-auth' },

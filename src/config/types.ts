@@ -4,9 +4,31 @@ import type { AGORA_AUTHS, LOG_LEVELS } from './formats.js';
 export type AgoraAuthScheme = (typeof AGORA_AUTHS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * Where Redis is and how to log in. Exactly one mode is in use: Redis Cluster when
+ * `clusterNodes` is not empty, Sentinel when `sentinels` is not empty, else the single server
+ * at `url` (loadConfig refuses more than one).
+ */
+export interface RedisSettings {
+  readonly url: string;
+  /** `host:port` seed nodes. */
+  readonly clusterNodes: readonly string[];
+  /** `host:port` of the Sentinels. */
+  readonly sentinels: readonly string[];
+  readonly sentinelName: string;
+  readonly sentinelPassword: string | undefined;
+  /** Data-node ACL user and password (in single-server mode the URL may carry them instead). */
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** TLS in every mode; a rediss:// URL turns it on too. */
+  readonly tls: boolean;
+  /** PEM file of the CA; the system CAs when unset. */
+  readonly tlsCaFile: string | undefined;
+}
+
 /** The validated, frozen configuration (DESIGN §4). Paths match the JSON config file's keys. */
 export interface ResolvedConfig {
-  readonly redis: { readonly url: string };
+  readonly redis: RedisSettings;
   readonly prefix: string;
   readonly agora: {
     readonly baseUrl: string;

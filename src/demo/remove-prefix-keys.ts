@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisConnection, scanKeys } from '../redis/index.js';
 
 /**
  * Deletes every key under `${prefix}:` (both queues, batch sets, rate-limiter schedules) on a
@@ -10,22 +10,18 @@ export async function removePrefixKeys(redisUrl: string, prefix: string): Promis
     // A glob character in the prefix could match other keys: refuse rather than guess.
     throw new Error(`refusing to delete keys of prefix "${prefix}" (only A-Z a-z 0-9 _ -)`);
   }
-  const redis = new Redis(redisUrl, {
+  const redis = createRedisConnection(redisUrl, {
+    role: 'probe',
     lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
+    connectTimeoutMs: 2000,
   });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) removed += await redis.unlink(...keys);
-    } while (cursor !== '0');
+    for await (const keys of scanKeys(redis, `${prefix}:*`)) {
+      removed += await redis.unlink(...keys);
+    }
     return removed;
   } finally {
     redis.disconnect();

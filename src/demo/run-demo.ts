@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createAgoraClient } from '../agora/index.js';
 import type { LoggerLike } from '../agora/index.js';
 import { redactRedisUrl } from '../config/index.js';
 import { createProducer } from '../producer/index.js';
+import { createRedisConnection } from '../redis/index.js';
 import { createSimulator, createSimulatorAdmin } from '../simulator/index.js';
 import { createRateLimiter, createTakedownWorker } from '../worker/index.js';
 import { createCleanupStack } from './cleanup-stack.js';
@@ -173,7 +173,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     const admin = createSimulatorAdmin(sim.url);
 
     const producer = await createProducer({
-      redisUrl: redis.url,
+      redis: redis.url,
       prefix,
       attempts: S.attempts,
       idempotencyWindowS: 3600,
@@ -193,7 +193,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       auth: { scheme: 'basic', ...customer },
       timeoutMs: 5000,
     });
-    const limiterRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const limiterRedis = createRedisConnection(redis.url, { role: 'worker' });
     limiterRedis.on('error', () => undefined);
     const limiter = createRateLimiter({ redis: limiterRedis, prefix, limits: S.limits });
     cleanup.push('rate limiter', async () => {
@@ -246,7 +246,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     );
 
     const worker = await createTakedownWorker({
-      redisUrl: redis.url,
+      redis: redis.url,
       prefix,
       worker: {
         concurrency: S.concurrency,

@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import { connectRedis, describeRedis } from '../redis/index.js';
+import type { RedisClient, RedisTarget } from '../redis/index.js';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
 import { listDead, purge, redrive, showDead } from './dead-letters.js';
@@ -8,6 +10,7 @@ import type { EnqueueOptions, EnqueueResult } from './enqueue.js';
 import { enqueueMany } from './enqueue-many.js';
 import type { EnqueueManyOptions, EnqueueManyResult } from './enqueue-many.js';
 import { RedisUnavailableError, isConnectionError } from './errors.js';
+import { redactRedisUrl } from './redis-connection.js';
 import { cancelExpiry, listExpiries, scheduleExpiry } from './expiry.js';
 import type {
   CancelExpiryResult,
@@ -19,15 +22,14 @@ import { defineOwnershipCommand } from './ownership.js';
 import type { ProducerContext } from './producer-context.js';
 import { silentLogger } from './producer-logger.js';
 import type { ProducerLogger } from './producer-logger.js';
-import { connectRedis, redactRedisUrl } from './redis-connection.js';
 import { stats } from './stats.js';
 import type { ProducerStats } from './stats.js';
 import { getStatus } from './status.js';
 import type { BatchStatus, JobStatus, StatusQuery } from './status.js';
 
 export interface ProducerOptions {
-  /** redis:// or rediss://, password allowed (never printed). */
-  redisUrl: string;
+  /** A redis:// or rediss:// URL (password allowed, never printed), or the settings of any mode. */
+  redis: RedisTarget;
   /** BullMQ key prefix (`{takedown}` on Redis Cluster). */
   prefix: string;
   logger?: ProducerLogger;
@@ -86,11 +88,25 @@ function checkOptions(options: ProducerOptions): void {
 export async function createProducer(options: ProducerOptions): Promise<Producer> {
   checkOptions(options);
   const logger = options.logger ?? silentLogger;
-  const safeUrl = redactRedisUrl(options.redisUrl);
-  const client = await connectRedis({
-    url: options.redisUrl,
-    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    logger,
+  const safeUrl = describeRedis(options.redis);
+  let client: RedisClient;
+  try {
+    // Fails fast: no offline queue, one retry per command.
+    client = await connectRedis(options.redis, {
+      role: 'producer',
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new RedisUnavailableError(safeUrl, redactRedisUrl(reason), { cause: err });
+  }
+  // Later errors surface through the failing calls; log them, but not once per reconnect attempt.
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < 10_000) return;
+    lastLogged = now;
+    logger.warn({ redis: safeUrl, err: err.message }, 'producer Redis connection error');
   });
   defineOwnershipCommand(client);
 

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 
 /**
  * Whether the job data stored under each key starts with `ARGV[1]` (our token's JSON prefix):
@@ -29,7 +30,7 @@ export type Ownership = 'own' | 'other' | 'missing';
 type OwnedByCommand = (numKeys: number, ...args: string[]) => unknown;
 
 /** Registers the script on a client (and on the pipelines it creates). */
-export function defineOwnershipCommand(client: Redis): void {
+export function defineOwnershipCommand(client: RedisClient): void {
   client.defineCommand(COMMAND, { lua: OWNED_BY_LUA });
 }
 
@@ -51,7 +52,7 @@ export function pipelineOwnership(
 
 /** Runs the ownership check of `jobKeys` on its own. */
 export async function readOwnership(
-  client: Redis,
+  client: RedisClient,
   jobKeys: readonly string[],
   token: string,
 ): Promise<Ownership[]> {

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
 import type { ProducerLogger } from './producer-logger.js';
 
@@ -8,7 +8,7 @@ export type DeadLetterQueue = Queue<DeadLetterEntry>;
 
 /** What every producer operation shares; built once by createProducer. */
 export interface ProducerContext {
-  client: Redis;
+  client: RedisClient;
   queue: TakedownQueue;
   dlq: DeadLetterQueue;
   prefix: string;

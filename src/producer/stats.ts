@@ -1,4 +1,5 @@
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE, rateLimitKey } from '../jobs/index.js';
+import { scanKeys } from '../redis/index.js';
 import { countExpiries } from './expiry.js';
 import type { ProducerContext } from './producer-context.js';
 
@@ -55,24 +56,22 @@ const SCAN_COUNT = 1000;
 async function limiterStates(ctx: ProducerContext): Promise<LimiterState[]> {
   const pattern = rateLimitKey(escapeGlob(ctx.prefix), '*', '*');
   const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, found] = await ctx.client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
-    cursor = next;
+  // Every master: on a Cluster a SCAN of one node would miss the others' keys.
+  for await (const found of scanKeys(ctx.client, pattern, SCAN_COUNT)) {
     for (const key of found) keys.add(key);
-  } while (cursor !== '0');
+  }
   if (keys.size === 0) return [];
 
   const ordered = [...keys].sort();
-  const pipeline = ctx.client.pipeline();
-  for (const key of ordered) pipeline.get(key);
-  const replies = (await pipeline.exec()) ?? [];
+  // One GET per key rather than a pipeline: on a Cluster the keys may live on several masters.
+  // ioredis writes them back to back, so it costs one round trip all the same.
+  const values = await Promise.all(ordered.map((key) => ctx.client.get(key).catch(() => null)));
   const now = Date.now();
   const out: LimiterState[] = [];
   ordered.forEach((key, i) => {
-    const [err, value] = replies[i] ?? [null, null];
+    const value = values[i];
     // WRONGTYPE or expired since the scan: not a limiter value we understand.
-    if (err || typeof value !== 'string') return;
+    if (typeof value !== 'string') return;
     const parts = parseRateLimitKey(ctx.prefix, key);
     const state = parts === undefined ? undefined : toLimiterState(parts, value, now);
     if (state !== undefined) out.push(state);

@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
 import type { LoggerLike } from '../agora/index.js';
 import { redactRedisUrl } from '../config/index.js';
+import { createRedisConnection, describeRedis, keyHolders } from '../redis/index.js';
+import type { RedisTarget } from '../redis/index.js';
 
 /** Redis could not be reached (or refused us) at start: an operational failure, exit 1. */
 export class RedisUnavailableError extends Error {
@@ -9,7 +10,8 @@ export class RedisUnavailableError extends Error {
 }
 
 export interface CheckRedisOptions {
-  redisUrl: string;
+  /** A URL, or the settings of any mode (single server, Cluster, Sentinel). */
+  redis: RedisTarget;
   logger: LoggerLike;
   /** @defaultValue 5000 */
   timeoutMs?: number;
@@ -26,16 +28,11 @@ export async function checkRedis(
 ): Promise<{ maxmemoryPolicy: string | undefined }> {
   const { logger } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const where = redactRedisUrl(options.redisUrl);
-  const probe = new Redis(options.redisUrl, {
+  const where = describeRedis(options.redis);
+  const probe = createRedisConnection(options.redis, {
+    role: 'probe',
     lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-    // ioredis keeps the process alive this long after disconnect() on a failed socket (2 s default).
-    disconnectTimeout: 100,
+    connectTimeoutMs: timeoutMs,
   });
   // connect() only rejects with "Connection is closed."; the 'error' event says why.
   let lastError: Error | undefined;
@@ -54,8 +51,15 @@ export async function checkRedis(
     }
     let maxmemoryPolicy: string | undefined;
     try {
-      const reply = await probe.call('CONFIG', 'GET', 'maxmemory-policy');
-      if (Array.isArray(reply) && typeof reply[1] === 'string') maxmemoryPolicy = reply[1];
+      // Every master of a Cluster: one that evicts loses the takedowns of its slots.
+      for (const node of keyHolders(probe)) {
+        const reply = await node.call('CONFIG', 'GET', 'maxmemory-policy');
+        const policy = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
+        if (policy === undefined) continue;
+        if (maxmemoryPolicy === undefined || maxmemoryPolicy === 'noeviction') {
+          maxmemoryPolicy = policy;
+        }
+      }
     } catch (err) {
       logger.warn(
         { err: (err as Error).message },

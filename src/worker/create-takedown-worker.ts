@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
+import { createRedisConnection } from '../redis/index.js';
+import type { RedisTarget } from '../redis/index.js';
 import type { DeadLetterEntry, TakedownResult } from '../jobs/index.js';
 import { createBackoffStrategy } from './backoff.js';
 import { checkRedis } from './check-redis.js';
@@ -43,7 +44,8 @@ export interface TakedownSettings {
 }
 
 export interface TakedownWorkerOptions {
-  redisUrl: string;
+  /** A URL, or the settings of any mode (single server, Cluster, Sentinel). */
+  redis: RedisTarget;
   prefix: string;
   worker: WorkerSettings;
   takedown: TakedownSettings;
@@ -94,9 +96,9 @@ export async function createTakedownWorker(
   options: TakedownWorkerOptions,
 ): Promise<TakedownWorker> {
   const { logger, hooks } = options;
-  if (options.checkRedis !== false) await checkRedis({ redisUrl: options.redisUrl, logger });
+  if (options.checkRedis !== false) await checkRedis({ redis: options.redis, logger });
 
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(options.redis, { role: 'worker' });
   // BullMQ forwards connection errors to worker/queue 'error' listeners (logged below); this one
   // only keeps ioredis from printing "Unhandled error event" before BullMQ has attached.
   connection.on('error', () => undefined);

@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createAgoraClient } from '../agora/index.js';
 import type { LoggerLike } from '../agora/index.js';
 import { ConfigError, redactConfig } from '../config/index.js';
@@ -8,6 +7,7 @@ import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
 import { createMetrics, createQueueCountsReader } from '../metrics/index.js';
 import type { TakedownMetrics } from '../metrics/index.js';
 import { createProducer } from '../producer/index.js';
+import { createRedisConnection, describeRedis } from '../redis/index.js';
 import type { Producer } from '../producer/index.js';
 import { createOpsServer, createReadinessCheck } from '../server/index.js';
 import type { OpsServer, OpsServerOptions } from '../server/index.js';
@@ -105,10 +105,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     onCall: (info) => metrics.recordCall(info),
   });
   // The limiter's own connection: lazy, so nothing connects before the start-up check has run.
-  const limiterRedis = new Redis(config.redis.url, {
-    maxRetriesPerRequest: null,
-    lazyConnect: true,
-  });
+  const limiterRedis = createRedisConnection(config.redis, { role: 'worker', lazyConnect: true });
   limiterRedis.on('error', (err: Error) =>
     logger.warn({ err: err.message }, 'rate limiter connection error'),
   );
@@ -135,7 +132,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   let takedownWorker: TakedownWorker | undefined;
   let ops: OpsServer;
   try {
-    await checkRedis({ redisUrl: config.redis.url, logger });
+    await checkRedis({ redis: config.redis, logger });
     ops = await startOps({
       config,
       logger,
@@ -145,7 +142,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       isWorkerRunning: () => takedownWorker?.worker.isRunning() === true,
     });
     takedownWorker = await createTakedownWorker({
-      redisUrl: config.redis.url,
+      redis: config.redis,
       prefix: config.prefix,
       worker: config.worker,
       takedown: config.takedown,
@@ -165,7 +162,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const safe = redactConfig(config);
   logger.info(
     {
-      redis: safe.redis.url,
+      redis: describeRedis(safe.redis),
       prefix: safe.prefix,
       agora: {
         baseUrl: safe.agora.baseUrl,
@@ -240,11 +237,7 @@ interface StartOpsOptions {
  */
 async function startOps(o: StartOpsOptions): Promise<OpsServer> {
   const { config, logger, metrics, closers } = o;
-  const opsRedis = new Redis(config.redis.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
+  const opsRedis = createRedisConnection(config.redis, { role: 'producer' });
   let redisDown = false;
   opsRedis.on('error', (err: Error) => {
     // Once per outage: the worker's own connections report it too.
@@ -282,7 +275,7 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
   let producer: Producer | undefined;
   if (tokens.length > 0 || dashboardOn) {
     const created = await createProducer({
-      redisUrl: config.redis.url,
+      redis: config.redis,
       prefix: config.prefix,
       logger,
       defaultAppId: config.agora.appId,

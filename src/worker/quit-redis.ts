@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import { settleWithin } from './settle-within.js';
 
 /**
@@ -6,7 +6,7 @@ import { settleWithin } from './settle-within.js';
  * dropped at once when not, or when QUIT does not answer within `timeoutMs` (a QUIT queued
  * behind offline commands waits for a Redis that may never come back).
  */
-export async function quitRedis(client: Redis, timeoutMs = 2000): Promise<void> {
+export async function quitRedis(client: RedisClient, timeoutMs = 2000): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
+import { scanKeys } from '../redis/index.js';
 import type { CallClass } from '../agora/types.js';
 import { rateLimitKey } from '../jobs/queue-names.js';
 import { RateLimitBusyError } from './rate-limit-busy-error.js';
@@ -14,7 +15,7 @@ export interface RateLimits {
 
 export interface RateLimiterOptions {
   /** Shared by every worker process; the limiter does not close it. */
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix (the queue prefix); keys are `rateLimitKey(prefix, appId, cls)`. */
   prefix: string;
   limits: RateLimits;
@@ -290,12 +291,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const entries: RateLimitState[] = [];
     const [sec, usec] = await redis.time();
     const nowUs = Number(sec) * 1_000_000 + Number(usec);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-      cursor = next;
-      if (keys.length === 0) continue;
-      const values = await redis.mget(keys);
+    // Every master; and no MGET: on a Cluster one node's keys may span several slots.
+    for await (const keys of scanKeys(redis, pattern, 200)) {
+      const values = await Promise.all(keys.map((key) => redis.get(key)));
       keys.forEach((key, i) => {
         const raw = values[i];
         if (raw === null || raw === undefined) return;
@@ -307,7 +305,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const backlogMs = Math.max(0, Math.ceil((Number(raw) - nowUs) / 1000));
         entries.push({ appId: rest.slice(0, sep), cls, backlogMs });
       });
-    } while (cursor !== '0');
+    }
     return entries.sort((a, b) => a.appId.localeCompare(b.appId) || a.cls.localeCompare(b.cls));
   };
 

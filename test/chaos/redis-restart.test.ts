@@ -76,7 +76,7 @@ describe('chaos 2: Redis crashed and restarted in the middle of a batch (AOF on)
     // A producer created while Redis is down: fails fast too.
     const fresh = await timed(
       createProducer({
-        redisUrl: redis.url,
+        redis: redis.url,
         prefix: world.prefix,
         attempts: ATTEMPTS,
         idempotencyWindowS: 3600,

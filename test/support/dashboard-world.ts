@@ -47,7 +47,7 @@ export async function createDashboardWorld(): Promise<DashboardWorld> {
   const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, { connection, prefix });
   const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
   const producer = await createProducer({
-    redisUrl: redisUrl(),
+    redis: redisUrl(),
     prefix,
     attempts: 3,
     idempotencyWindowS: 3600,

@@ -57,7 +57,7 @@ export async function createQueueWorld(options: QueueWorldOptions): Promise<Queu
   });
   const admin = createSimulatorAdmin(sim.url);
   const producer = await createProducer({
-    redisUrl: url,
+    redis: url,
     prefix,
     attempts: options.attempts,
     idempotencyWindowS: 3600,

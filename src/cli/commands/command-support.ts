@@ -92,7 +92,7 @@ export async function withProducer<T>(
   let producer: Producer;
   try {
     producer = await createProducer({
-      redisUrl: config.redis.url,
+      redis: config.redis,
       prefix: config.prefix,
       logger,
       defaultAppId: config.agora.appId,

@@ -70,7 +70,7 @@ export async function createHarness(label: string): Promise<ProducerHarness> {
     dlq,
     producer: async (overrides = {}) => {
       const producer = await createProducer({
-        redisUrl: url,
+        redis: url,
         prefix,
         defaultAppId: APP_ID,
         attempts: 3,

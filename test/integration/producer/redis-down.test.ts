@@ -20,7 +20,7 @@ describe('producer when Redis is unreachable', () => {
     const started = Date.now();
     const error = await createProducer({
       ...base,
-      redisUrl: `redis://admin:s3cret-pw@127.0.0.1:${port}/0`,
+      redis: `redis://admin:s3cret-pw@127.0.0.1:${port}/0`,
     }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(error).toBeInstanceOf(RedisUnavailableError);
@@ -42,7 +42,7 @@ describe('producer when Redis is unreachable', () => {
     const { port } = server.address() as { port: number };
     const started = Date.now();
     await expect(
-      createProducer({ ...base, redisUrl: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 }),
+      createProducer({ ...base, redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 500 }),
     ).rejects.toBeInstanceOf(RedisUnavailableError);
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -53,7 +53,7 @@ describe('producer when Redis is unreachable', () => {
     const producer: Producer = await createProducer({
       ...base,
       prefix: uniquePrefix('down'),
-      redisUrl: redis.url,
+      redis: redis.url,
       defaultAppId: '0123456789abcdef0123456789abcdef',
     });
     cleanups.push(() => producer.close());

@@ -34,7 +34,7 @@ async function setup(options: { url?: string; prefix?: string; maxBatch?: number
 }> {
   const prefix = options.prefix ?? uniquePrefix('intake');
   const producer = await createProducer({
-    redisUrl: options.url ?? redisUrl(),
+    redis: options.url ?? redisUrl(),
     prefix,
     defaultAppId: APP_ID,
     attempts: 3,

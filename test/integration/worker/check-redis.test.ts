@@ -88,7 +88,7 @@ describe('start-up Redis check', () => {
 
   it('accepts a noeviction Redis without a warning', async () => {
     const lines: Logged[] = [];
-    expect(await checkRedis({ redisUrl: redisUrl(), logger: recordingLogger(lines) })).toEqual({
+    expect(await checkRedis({ redis: redisUrl(), logger: recordingLogger(lines) })).toEqual({
       maxmemoryPolicy: 'noeviction',
     });
     expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
@@ -98,7 +98,7 @@ describe('start-up Redis check', () => {
     const fake = await fakeRedis('allkeys-lru');
     closers.push(() => fake.close());
     const lines: Logged[] = [];
-    expect(await checkRedis({ redisUrl: fake.url, logger: recordingLogger(lines) })).toEqual({
+    expect(await checkRedis({ redis: fake.url, logger: recordingLogger(lines) })).toEqual({
       maxmemoryPolicy: 'allkeys-lru',
     });
     const warnings = lines.filter((l) => l.level === 'warn');
@@ -111,7 +111,7 @@ describe('start-up Redis check', () => {
     const fake = await fakeRedis('refused');
     closers.push(() => fake.close());
     const lines: Logged[] = [];
-    expect(await checkRedis({ redisUrl: fake.url, logger: recordingLogger(lines) })).toEqual({
+    expect(await checkRedis({ redis: fake.url, logger: recordingLogger(lines) })).toEqual({
       maxmemoryPolicy: undefined,
     });
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
@@ -123,7 +123,7 @@ describe('start-up Redis check', () => {
     const port = await freePort();
     const started = performance.now();
     const err = await checkRedis({
-      redisUrl: `redis://user:hunter22@127.0.0.1:${port}`,
+      redis: `redis://user:hunter22@127.0.0.1:${port}`,
       logger: recordingLogger([]),
     }).catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(2000);

@@ -109,7 +109,7 @@ export async function createHarness(
       limits: o.limits ?? { create: 0, delete: 0, query: 0 },
     });
     const tw = await createTakedownWorker({
-      redisUrl: url,
+      redis: url,
       prefix,
       worker: { ...TEST_WORKER, ...o.worker },
       takedown: { ...TEST_TAKEDOWN, ...o.takedown },

@@ -1,0 +1,19 @@
+// Public surface of src/redis: the one Redis connection factory (single server, Cluster,
+// Sentinel) and the helpers that must see every master.
+export { connectRedis, type ConnectRedisOptions } from './connect-redis.js';
+export {
+  createRedisConnection,
+  type RedisClient,
+  type RedisConnectionOptions,
+  type RedisRole,
+} from './create-redis-connection.js';
+export {
+  describeRedis,
+  parseHostPort,
+  redisModeOf,
+  toRedisSettings,
+  type RedisMode,
+  type RedisSettings,
+  type RedisTarget,
+} from './redis-settings.js';
+export { keyHolders, scanKeys } from './scan-keys.js';
