@@ -20,6 +20,8 @@ export {
   REASON_MAX_CHARS,
   REQUESTED_BY_MAX_CHARS,
   assertTakedownPayload,
+  fromBullPriority,
+  isHigherPriority,
   parseTakedownPayload,
   parseTakedownRequest,
   toBullPriority,

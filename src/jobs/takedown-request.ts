@@ -37,6 +37,18 @@ export function toBullPriority(priority: TakedownPriority): number {
   return BULL_PRIORITY[priority];
 }
 
+/** The takedown priority a BullMQ priority stands for (0 or anything unknown counts as normal). */
+export function fromBullPriority(bullPriority: number): TakedownPriority {
+  if (bullPriority >= 1 && bullPriority <= BULL_PRIORITY.urgent) return 'urgent';
+  if (bullPriority >= BULL_PRIORITY.bulk) return 'bulk';
+  return 'normal';
+}
+
+/** Whether `a` runs sooner than `b`. */
+export function isHigherPriority(a: TakedownPriority, b: TakedownPriority): boolean {
+  return BULL_PRIORITY[a] < BULL_PRIORITY[b];
+}
+
 export const REASON_MAX_CHARS = 500;
 export const REQUESTED_BY_MAX_CHARS = 200;
 export const BATCH_ID_MAX_CHARS = 64;

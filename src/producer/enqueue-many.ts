@@ -1,4 +1,10 @@
-import { TAKEDOWN_JOB_NAME, parseTakedownRequest, takedownJobId } from '../jobs/index.js';
+import {
+  TAKEDOWN_JOB_NAME,
+  fromBullPriority,
+  isHigherPriority,
+  parseTakedownRequest,
+  takedownJobId,
+} from '../jobs/index.js';
 import type { FieldError, ParseResult, TakedownPayload } from '../jobs/index.js';
 import {
   addTakedown,
@@ -8,11 +14,11 @@ import {
   takedownJobOptions,
   toJobData,
 } from './enqueue.js';
-import type { EnqueueResult } from './enqueue.js';
+import type { EnqueueResult } from './enqueue-result.js';
 import { execChecked, recordBatchMembers, recordBatchMeta } from './batch-record.js';
 import { readJobStates } from './job-state.js';
+import { mergeDuplicate, parseStoredData, planMerge } from './merge-duplicate.js';
 import { pipelineOwnership, toOwnership } from './ownership.js';
-import type { TakedownState } from './job-state.js';
 import type { ProducerContext } from './producer-context.js';
 
 export interface BatchProgress {
@@ -35,8 +41,7 @@ export interface EnqueueManyOptions {
 }
 
 export type BatchItemResult =
-  | { index: number; status: 'enqueued' | 'duplicate'; jobId: string; state: TakedownState }
-  | { index: number; status: 'rejected'; errors: FieldError[] };
+  ({ index: number } & EnqueueResult) | { index: number; status: 'rejected'; errors: FieldError[] };
 
 export interface BatchCounts {
   total: number;
@@ -131,20 +136,21 @@ export async function enqueueMany(
     });
     chunk.forEach((item, i) => {
       const outcome = outcomes[i] as EnqueueResult;
-      results[item.index] = {
-        index: item.index,
-        jobId: outcome.jobId,
-        status: outcome.status,
-        state: outcome.state,
-      };
+      results[item.index] = { index: item.index, ...outcome };
       if (outcome.status === 'enqueued') progress.enqueued++;
       else progress.duplicates++;
     });
     // The first occurrence is in this chunk or an earlier one, which completed before this one.
     for (const dup of sameBatchDuplicates) {
       const first = results[firstIndexOf.get(dup.jobId) ?? -1];
-      const state = first !== undefined && first.status !== 'rejected' ? first.state : 'waiting';
-      results[dup.index] = { index: dup.index, status: 'duplicate', jobId: dup.jobId, state };
+      results[dup.index] = {
+        index: dup.index,
+        ...(await sameBatchDuplicate(
+          ctx,
+          dup,
+          first === undefined || first.status === 'rejected' ? undefined : first,
+        )),
+      };
       progress.duplicates++;
     }
     report();
@@ -246,25 +252,73 @@ async function addChunk(
   const out = new Array<EnqueueResult | undefined>(chunk.length);
   const existing: number[] = [];
   owners.forEach((owner, i) => {
-    if (owner === 'own') out[i] = { jobId: ids[i] as string, status: 'enqueued', state: 'waiting' };
-    else existing.push(i);
+    if (owner === 'own') {
+      const priority = (chunk[i] as Accepted).payload.priority;
+      out[i] = { jobId: ids[i] as string, status: 'enqueued', state: 'waiting', priority };
+    } else existing.push(i);
   });
 
   if (existing.length > 0) {
-    const states = await readJobStates(
-      ctx,
-      existing.map((i) => (chunk[i] as Accepted).jobId),
-    );
+    const existingIds = existing.map((i) => (chunk[i] as Accepted).jobId);
+    const read = ctx.client.pipeline();
+    for (const id of existingIds) read.hmget(ctx.queue.toKey(id), 'data', 'priority');
+    const [states, stored] = await Promise.all([
+      readJobStates(ctx, existingIds),
+      execChecked(read),
+    ]);
     for (let k = 0; k < existing.length; k++) {
       const i = existing[k] as number;
       const item = chunk[i] as Accepted;
       const state = states[k]?.state ?? 'unknown';
-      // Gone between addBulk and the read (or never there): retry it alone, with the same checks.
+      const [raw, rawPriority] = (stored[k]?.[1] ?? [null, null]) as [string | null, string | null];
+      const { payload, progress } = parseStoredData(raw);
+      const bull = Number(rawPriority);
+      const priority =
+        Number.isFinite(bull) && bull > 0
+          ? fromBullPriority(bull)
+          : (payload?.priority ?? item.payload.priority);
+      const add = (id: string, p: TakedownPayload): Promise<EnqueueResult> =>
+        addTakedown(ctx, id, p);
+      if (state === 'unknown') {
+        // Gone between addBulk and the read (or never there): retry it alone, with the same checks.
+        out[i] = await addTakedown(ctx, item.jobId, item.payload);
+        continue;
+      }
+      const plan = planMerge({ state, priority, payload, progress }, item.payload);
       out[i] =
-        state === 'unknown'
-          ? await addTakedown(ctx, item.jobId, item.payload)
-          : { jobId: item.jobId, status: 'duplicate', state };
+        plan.raise || plan.key !== 'none'
+          ? ((await mergeDuplicate(ctx, item.jobId, item.payload, add)) ??
+            (await addTakedown(ctx, item.jobId, item.payload)))
+          : { jobId: item.jobId, status: 'duplicate', state, priority, merged: [] };
     }
   }
   return out as EnqueueResult[];
+}
+
+/**
+ * A second row for a job id this batch already wrote: merged like any duplicate when it asks
+ * for more (a higher priority, another key), else answered from the first row's outcome.
+ */
+async function sameBatchDuplicate(
+  ctx: ProducerContext,
+  dup: Accepted,
+  first: EnqueueResult | undefined,
+): Promise<EnqueueResult> {
+  // A key may be new to the job (rare in a batch): the merge reads the job to tell.
+  const asksMore =
+    first === undefined ||
+    isHigherPriority(dup.payload.priority, first.priority) ||
+    dup.payload.streamKey !== undefined;
+  if (asksMore) {
+    const add = (id: string, p: TakedownPayload): Promise<EnqueueResult> => addTakedown(ctx, id, p);
+    const merged = await mergeDuplicate(ctx, dup.jobId, dup.payload, add);
+    if (merged !== undefined) return merged;
+  }
+  return {
+    jobId: dup.jobId,
+    status: 'duplicate',
+    state: first?.state ?? 'waiting',
+    priority: first?.priority ?? dup.payload.priority,
+    merged: [],
+  };
 }

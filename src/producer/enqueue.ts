@@ -10,9 +10,9 @@ import {
 import type { TakedownJobData, TakedownPayload } from '../jobs/index.js';
 import { execChecked, recordBatchMembers, recordBatchMeta } from './batch-record.js';
 import { ValidationError } from './errors.js';
-import { readJobState } from './job-state.js';
+import type { EnqueueResult } from './enqueue-result.js';
+import { mergeDuplicate } from './merge-duplicate.js';
 import { readOwnership } from './ownership.js';
-import type { TakedownState } from './job-state.js';
 import type { ProducerContext } from './producer-context.js';
 
 export interface EnqueueOptions {
@@ -22,13 +22,7 @@ export interface EnqueueOptions {
   delayMs?: number;
 }
 
-export interface EnqueueResult {
-  jobId: string;
-  /** `duplicate`: a job with this id already existed; nothing new was added. */
-  status: 'enqueued' | 'duplicate';
-  /** The state of the job now: the new one, or the existing one for a duplicate. */
-  state: TakedownState;
-}
+export type { EnqueueResult, MergeChange } from './enqueue-result.js';
 
 /** Same charset and length as the payload's batchId, so a batch id is always a valid payload field. */
 const BATCH_ID_RE = new RegExp(`^[A-Za-z0-9._-]{1,${BATCH_ID_MAX_CHARS}}$`);
@@ -103,8 +97,8 @@ export function toPayload(ctx: ProducerContext, request: unknown): TakedownPaylo
 /**
  * Adds one takedown under `jobId` and says whether this call created it. BullMQ's add() on an
  * existing id writes nothing and returns a Job built from *our* data (bullmq #3214), so the
- * stored data is read back and its token compared. A job removed between our add and the read
- * is added again (bounded).
+ * stored data is read back and its token compared; an existing job gets the request merged into
+ * it (merge-duplicate.ts). A job removed between our add and the read is added again (bounded).
  */
 export async function addTakedown(
   ctx: ProducerContext,
@@ -123,10 +117,10 @@ export async function addTakedown(
     if (owner === 'missing') continue;
     if (owner === 'own') {
       const state = delayMs !== undefined && delayMs > 0 ? 'delayed' : 'waiting';
-      return { jobId, status: 'enqueued', state };
+      return { jobId, status: 'enqueued', state, priority: payload.priority };
     }
-    const { state } = await readJobState(ctx, jobId);
-    if (state !== 'unknown') return { jobId, status: 'duplicate', state };
+    const merged = await mergeDuplicate(ctx, jobId, payload, (id, p) => addTakedown(ctx, id, p));
+    if (merged !== undefined) return merged;
   }
   throw new Error(`job ${jobId} kept disappearing while it was being enqueued; try again`);
 }
@@ -164,6 +158,7 @@ export async function enqueue(
       jobId,
       status: result.status,
       state: result.state,
+      priority: result.priority,
       region: payload.region,
       appId: payload.appId,
     },

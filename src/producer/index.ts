@@ -4,7 +4,8 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, createProducer } from './create-producer.js
 export type { Producer, ProducerOptions } from './create-producer.js';
 export type { ListDeadOptions, PurgeResult, RedriveResult } from './dead-letters.js';
 export { newBatchId } from './enqueue.js';
-export type { EnqueueOptions, EnqueueResult } from './enqueue.js';
+export type { EnqueueOptions } from './enqueue.js';
+export type { EnqueueResult, MergeChange } from './enqueue-result.js';
 export { DEFAULT_CHUNK_SIZE } from './enqueue-many.js';
 export type {
   BatchCounts,

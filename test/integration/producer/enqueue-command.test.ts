@@ -42,7 +42,7 @@ describe('takedown enqueue', () => {
     await redis.quit();
   });
 
-  it('--json prints exactly jobId, status and state; a repeat is a duplicate with exit 0', async () => {
+  it('--json prints exactly jobId, status, state and priority; a repeat is a duplicate (merged: []) with exit 0', async () => {
     const args = [
       'enqueue',
       '--region',
@@ -57,11 +57,22 @@ describe('takedown enqueue', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const jobId = takedownJobId({ appId: APP_ID, sid: 'cli-sid-1' });
-    expect(JSON.parse(first.stdout)).toEqual({ jobId, status: 'enqueued', state: 'waiting' });
+    expect(JSON.parse(first.stdout)).toEqual({
+      jobId,
+      status: 'enqueued',
+      state: 'waiting',
+      priority: 'urgent',
+    });
 
     const again = await run(args, env);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toEqual({ jobId, status: 'duplicate', state: 'waiting' });
+    expect(JSON.parse(again.stdout)).toEqual({
+      jobId,
+      status: 'duplicate',
+      state: 'waiting',
+      priority: 'urgent',
+      merged: [],
+    });
   });
 
   it('prints a human line without --json', async () => {

@@ -103,18 +103,23 @@ describe('producer.enqueueMany', () => {
         jobId: takedownJobId({ appId: APP_ID, sid: 'd-1' }),
         status: 'duplicate',
         state: 'completed',
+        priority: 'normal',
+        merged: [],
       },
       {
         index: 1,
         jobId: takedownJobId({ appId: APP_ID, sid: 'd-2' }),
         status: 'duplicate',
         state: 'waiting',
+        priority: 'normal',
+        merged: [],
       },
       {
         index: 2,
         jobId: takedownJobId({ appId: APP_ID, sid: 'd-3' }),
         status: 'enqueued',
         state: 'waiting',
+        priority: 'normal',
       },
     ]);
   });

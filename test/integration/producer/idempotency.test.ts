@@ -39,6 +39,8 @@ describe('producer idempotency (keyed on SID)', () => {
       jobId: first.jobId,
       status: 'duplicate',
       state: 'waiting',
+      priority: 'normal',
+      merged: [],
     });
 
     await h.complete();
