@@ -108,6 +108,8 @@ export interface HandleJobErrorContext {
   /** Base and cap of the delay after a 429 that carried no Retry-After. */
   rateLimitBackoff: { baseMs: number; maxMs: number };
   now: () => number;
+  /** After a park (moveToDelayed): e.g. promote the job again when it was raised meanwhile. */
+  afterPark?: () => Promise<void>;
   onOutcome?: (outcome: JobRunOutcome) => void;
   onDeadLetter?: (reason: DeadLetterReason) => void;
 }
@@ -193,6 +195,7 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
       );
     }
     await job.moveToDelayed(ctx.now() + delayMs, token);
+    if (decision.kind === 'rate-limited') await ctx.afterPark?.();
     ctx.onOutcome?.(decision.kind === 'rate-limited' ? 'rate-limited' : 'requeued');
     throw new DelayedError();
   }

@@ -12,6 +12,7 @@ import { createDeadLetterWriter } from './dead-letter-writer.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { deadLetterFromFailedJob } from './failed-job-entry.js';
 import { createProcessor } from './processor.js';
+import { promoteIfRaised } from './promote-if-raised.js';
 import type { CallClass } from '../agora/index.js';
 import { withRateLimit } from './rate-limited-api.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -124,9 +125,14 @@ export async function createTakedownWorker(
     ...limitOptions,
     maxHoldMs: URGENT_MAX_HOLD_MS,
   });
+  const readPriority = async (jobId: string): Promise<number | undefined> => {
+    const raw = await connection.hget(queue.toKey(jobId), 'priority');
+    return raw === null ? undefined : Number(raw);
+  };
   const processor = createProcessor({
     api,
     urgentApi,
+    readPriority,
     deadLetters,
     logger,
     keyRegions: options.keyRegions,
@@ -162,6 +168,11 @@ export async function createTakedownWorker(
   // Immediate DLQ backup: `finishedOn` is set only when the job failed for good (no retry left,
   // UnrecoverableError, or the stall limit, which the processor never sees).
   worker.on('failed', (job: Job | undefined, err: Error) => {
+    // A retry waits out its backoff, unless an urgent duplicate raised it while it ran.
+    if (job !== undefined && job.finishedOn === undefined) {
+      void promoteIfRaised(job, readPriority);
+      return;
+    }
     if (job?.finishedOn === undefined || job.id === undefined) return;
     const id = job.id;
     deadLetters

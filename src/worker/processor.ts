@@ -1,10 +1,18 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
-import { assertTakedownPayload, parseTakedownProgress, runTakedown } from '../jobs/index.js';
+import {
+  BULL_PRIORITY,
+  assertTakedownPayload,
+  parseTakedownProgress,
+  runTakedown,
+} from '../jobs/index.js';
 import type { TakedownPayload, TakedownProgress, TakedownResult } from '../jobs/index.js';
 import { handleJobError } from './classify-error.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
+import { promoteIfRaised } from './promote-if-raised.js';
+import type { ReadPriority } from './promote-if-raised.js';
+import { withUrgency } from './urgency-aware-api.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { WorkerHooks } from './worker-hooks.js';
 
@@ -13,6 +21,11 @@ export interface ProcessorOptions {
   api: AgoraApi;
   /** The same for urgent takedowns: waits for its slot instead of parking. @defaultValue api */
   urgentApi?: AgoraApi;
+  /**
+   * Reads a job's current BullMQ priority: a job raised to urgent while it runs takes the urgent
+   * path from its next call, and a job raised while being parked is made runnable at once.
+   */
+  readPriority?: ReadPriority;
   deadLetters: DeadLetterWriter;
   logger: LoggerLike;
   keyRegions: readonly Region[];
@@ -81,7 +94,21 @@ function observedWriter(
 export function createProcessor(options: ProcessorOptions): TakedownProcessor {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
-  const { hooks } = options;
+  const { hooks, readPriority } = options;
+
+  /** Urgent when enqueued so or raised since (the priority field is the merge's record). */
+  const jobApi = (job: Job, payload: TakedownPayload): AgoraApi => {
+    const urgentApi = options.urgentApi ?? options.api;
+    const urgentAtStart = payload.priority === 'urgent' || job.priority === BULL_PRIORITY.urgent;
+    if (readPriority === undefined || job.id === undefined) {
+      return urgentAtStart ? urgentApi : options.api;
+    }
+    const id = job.id;
+    return withUrgency(options.api, urgentApi, urgentAtStart, async () => {
+      const now = await readPriority(id);
+      return now === BULL_PRIORITY.urgent;
+    });
+  };
 
   return async function processTakedown(job, token, signal) {
     const startedAt = now();
@@ -97,7 +124,7 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
       // Debug: the step lines and the outcome line already tell a job's story at info.
       logger.debug({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
       const result = await runTakedown(payload, progress, {
-        api: payload.priority === 'urgent' ? (options.urgentApi ?? options.api) : options.api,
+        api: jobApi(job, payload),
         // updateData replaces the whole object: merge, never drop the payload.
         persist: async (next) => {
           failedStep = next.step;
@@ -141,6 +168,9 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
         maxRateLimited: options.maxRateLimited,
         rateLimitBackoff: options.rateLimitBackoff,
         now,
+        ...(readPriority === undefined
+          ? {}
+          : { afterPark: async () => void (await promoteIfRaised(job, readPriority)) }),
         onOutcome: (outcome) => safeHook(() => hooks?.onJobRun?.(outcome, now() - startedAt)),
       });
     }
