@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isConnectionError } from '../producer/index.js';
 import { createSecretMatcher } from './constant-time-equal.js';
 import type { OpsLogger } from './ops-logger.js';
-import type { IntakeBatchItemResult, IntakeFieldError, ProducerLike } from './producer-like.js';
+import type {
+  IntakeBatchItemResult,
+  IntakeEnqueueResult,
+  IntakeFieldError,
+  ProducerLike,
+} from './producer-like.js';
 
 /**
  * HTTP intake: other services (any language) hand takedowns over with a bearer token.
@@ -41,6 +46,19 @@ const RETRY_AFTER_S = '5';
 class IntakeTimeoutError extends Error {
   override readonly name = 'IntakeTimeoutError';
   readonly retryable = true;
+}
+
+/** Only the documented fields of an enqueue answer, whatever else the producer's carries. */
+function toIntakeResult(result: IntakeEnqueueResult): IntakeEnqueueResult {
+  const out: IntakeEnqueueResult = {
+    jobId: result.jobId,
+    status: result.status,
+    state: result.state,
+  };
+  if (result.priority !== undefined) out.priority = result.priority;
+  if (result.merged !== undefined) out.merged = result.merged;
+  if (result.keyTakedown !== undefined) out.keyTakedown = toIntakeResult(result.keyTakedown);
+  return out;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -198,9 +216,7 @@ export function registerIntakeRoutes(
       const body = req.body;
       const result = await call(reply, 'enqueue', () => producer.enqueue(body));
       if (!result) return reply;
-      return reply
-        .code(result.status === 'duplicate' ? 200 : 202)
-        .send({ jobId: result.jobId, status: result.status, state: result.state });
+      return reply.code(result.status === 'duplicate' ? 200 : 202).send(toIntakeResult(result));
     });
 
     scope.get<{ Params: { jobId: string } }>('/v1/takedowns/:jobId', async (req, reply) => {
@@ -248,6 +264,9 @@ export function registerIntakeRoutes(
           const out: IntakeBatchItemResult = { index: r.index, status: r.status };
           if (r.jobId !== undefined) out.jobId = r.jobId;
           if (r.state !== undefined) out.state = r.state;
+          if (r.priority !== undefined) out.priority = r.priority;
+          if (r.merged !== undefined) out.merged = r.merged;
+          if (r.keyTakedown !== undefined) out.keyTakedown = toIntakeResult(r.keyTakedown);
           if (r.errors !== undefined && r.errors.length > 0) out.errors = r.errors;
           return out;
         }),

@@ -13,6 +13,12 @@ export interface IntakeEnqueueResult {
   jobId: string;
   status: 'enqueued' | 'duplicate';
   state: string;
+  /** The job's priority (after merging a duplicate into it). */
+  priority?: string;
+  /** Duplicates: what the request changed in the existing takedown. */
+  merged?: readonly string[];
+  /** Duplicates: the request's key got its own takedown. */
+  keyTakedown?: IntakeEnqueueResult;
 }
 
 export interface IntakeBatchItemResult {
@@ -23,6 +29,9 @@ export interface IntakeBatchItemResult {
   jobId?: string;
   /** The job's state, for enqueued and duplicate items. */
   state?: string;
+  priority?: string;
+  merged?: readonly string[];
+  keyTakedown?: IntakeEnqueueResult;
   errors?: readonly IntakeFieldError[];
 }
 

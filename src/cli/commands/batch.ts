@@ -9,10 +9,16 @@ import type { BatchFormat, BatchRow, BatchRowError } from '../../batch/index.js'
 import { PRIORITY_VALUES, parseTakedownRequest } from '../../jobs/index.js';
 import type { FieldError, TakedownPriority } from '../../jobs/index.js';
 import { newBatchId } from '../../producer/index.js';
-import type { EnqueueManyResult, Producer } from '../../producer/index.js';
+import type {
+  EnqueueManyResult,
+  EnqueueResult,
+  MergeChange,
+  Producer,
+} from '../../producer/index.js';
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 import { createBatchProgress } from '../format/batch-progress.js';
+import { describeMerge } from '../format/describe-merge.js';
 import type { BatchProgressDisplay } from '../format/batch-progress.js';
 import { printError, printJson, printLines } from '../output.js';
 import {
@@ -63,6 +69,22 @@ export interface BatchReport {
   rejections: BatchRejection[];
   /** Problems not listed in `rejections`. */
   rejectionsOmitted: number;
+  /** Duplicate rows that changed the existing takedown (a higher priority, a new key). */
+  mergedRows: number;
+  /** One entry per such row, in file order, at most MAX_REPORTED_REJECTIONS. */
+  merges: BatchMerge[];
+}
+
+/** A duplicate row merged into the takedown already queued for its SID or key. */
+export interface BatchMerge {
+  line: number;
+  jobId: string;
+  state: string;
+  /** The job's priority after the merge. */
+  priority: string;
+  merged: MergeChange[];
+  /** The row's key got its own takedown (the existing one was past revoking its key). */
+  keyJobId?: string;
 }
 
 interface BatchRun {
@@ -87,7 +109,28 @@ function newReport(dryRun: boolean, strict: boolean): BatchReport {
     rejected: 0,
     rejections: [],
     rejectionsOmitted: 0,
+    mergedRows: 0,
+    merges: [],
   };
+}
+
+/** Records a duplicate row that changed something. */
+function noteMerge(report: BatchReport, line: number, result: EnqueueResult): void {
+  const merged = result.merged ?? [];
+  if (result.status !== 'duplicate' || (merged.length === 0 && result.keyTakedown === undefined)) {
+    return;
+  }
+  report.mergedRows++;
+  if (report.merges.length >= MAX_REPORTED_REJECTIONS) return;
+  const entry: BatchMerge = {
+    line,
+    jobId: result.jobId,
+    state: result.state,
+    priority: result.priority,
+    merged,
+  };
+  if (result.keyTakedown !== undefined) entry.keyJobId = result.keyTakedown.jobId;
+  report.merges.push(entry);
 }
 
 function reject(report: BatchReport, line: number, field: string, message: string): void {
@@ -247,7 +290,10 @@ function enqueuer(
     report.enqueued += result.counts.enqueued;
     report.duplicates += result.counts.duplicates;
     const rejected = new Map<number, FieldError[]>();
-    for (const r of result.results) if (r.status === 'rejected') rejected.set(r.index, r.errors);
+    for (const r of result.results) {
+      if (r.status === 'rejected') rejected.set(r.index, r.errors);
+      else noteMerge(report, chunk.lines[r.index] ?? 0, r);
+    }
     chunk.lines.forEach((line, index) => {
       const problems = chunk.rowErrors[index];
       if (problems === undefined) {
@@ -302,8 +348,13 @@ function humanReport(report: BatchReport): string[] {
   if (report.batchId === null) {
     return [`--strict: ${report.rejected} of ${report.total} rows rejected; nothing was enqueued`];
   }
+  const merges = report.merges.map(
+    (m) =>
+      `line ${m.line}: duplicate of ${m.jobId} (${m.state}): ${describeMerge(m.merged, m.priority, m.keyJobId)}`,
+  );
   return [
-    `batch ${report.batchId}: ${counts}: ${report.enqueued} enqueued, ${report.duplicates} duplicates, ${report.rejected} rejected`,
+    ...merges,
+    `batch ${report.batchId}: ${counts}: ${report.enqueued} enqueued, ${report.duplicates} duplicates${report.mergedRows > 0 ? ` (${report.mergedRows} merged into the queued takedown)` : ''}, ${report.rejected} rejected`,
     `follow it with: takedown status --batch ${report.batchId}`,
   ];
 }

@@ -12,9 +12,10 @@ import type { OnlineStream, Region } from '../../agora/index.js';
 import type { ResolvedConfig } from '../../config/index.js';
 import { PRIORITY_VALUES } from '../../jobs/index.js';
 import type { TakedownPriority } from '../../jobs/index.js';
-import type { BatchItemResult } from '../../producer/index.js';
+import type { BatchItemResult, MergeChange } from '../../producer/index.js';
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
+import { describeMerge } from '../format/describe-merge.js';
 import { printError, printJson, printLines } from '../output.js';
 import { EXIT_CODES_HELP, addConfigOption, readConfig, withProducer } from './command-support.js';
 import type { ConfigFlags } from './command-support.js';
@@ -129,6 +130,10 @@ interface SweepEntry {
   status: 'enqueued' | 'duplicate' | 'rejected';
   jobId?: string;
   state?: string;
+  priority?: string;
+  /** Duplicates: what the sweep changed in the takedown already queued for the SID. */
+  merged?: MergeChange[];
+  keyJobId?: string;
   errors?: { field: string; message: string }[];
 }
 
@@ -137,7 +142,16 @@ function toEntry(stream: OnlineStream, result: BatchItemResult | undefined): Swe
   if (result === undefined || result.status === 'rejected') {
     return { ...base, status: 'rejected', errors: result?.errors ?? [] };
   }
-  return { ...base, status: result.status, jobId: result.jobId, state: result.state };
+  const entry: SweepEntry = {
+    ...base,
+    status: result.status,
+    jobId: result.jobId,
+    state: result.state,
+    priority: result.priority,
+  };
+  if (result.merged !== undefined) entry.merged = result.merged;
+  if (result.keyTakedown !== undefined) entry.keyJobId = result.keyTakedown.jobId;
+  return entry;
 }
 
 /** `takedown channel`: take down every live stream of a channel, as one batch. */
@@ -215,7 +229,10 @@ ${EXIT_CODES_HELP}`,
             .filter((e) => e.status !== 'rejected')
             .map(
               (e) =>
-                `  ${e.status === 'enqueued' ? 'enqueued ' : 'duplicate'} ${e.jobId ?? ''} (sid ${e.sid}${e.streamKey === null ? '' : `, key ${e.streamKey}`})`,
+                `  ${e.status === 'enqueued' ? 'enqueued ' : 'duplicate'} ${e.jobId ?? ''} (sid ${e.sid}${e.streamKey === null ? '' : `, key ${e.streamKey}`})` +
+                (e.status === 'duplicate'
+                  ? `: ${describeMerge(e.merged ?? [], e.priority ?? '', e.keyJobId)}`
+                  : ''),
             ),
         ]);
       }

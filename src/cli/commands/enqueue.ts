@@ -5,6 +5,7 @@ import { ValidationError } from '../../producer/index.js';
 import type { EnqueueResult } from '../../producer/index.js';
 import { UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
+import { describeMerge } from '../format/describe-merge.js';
 import { printJson, printLines } from '../output.js';
 import { addConfigOption, formatFlagErrors, readConfig, withProducer } from './command-support.js';
 
@@ -40,9 +41,25 @@ export function toTakedownRequest(flags: EnqueueFlags): Record<string, string> {
 }
 
 function describe(result: EnqueueResult): string {
-  return result.status === 'enqueued'
-    ? `enqueued ${result.jobId} (${result.state})`
-    : `duplicate: ${result.jobId} already exists (${result.state}); nothing new was queued`;
+  if (result.status === 'enqueued') return `enqueued ${result.jobId} (${result.state})`;
+  return `duplicate: ${result.jobId} already exists (${result.state}): ${describeMerge(
+    result.merged ?? [],
+    result.priority,
+    result.keyTakedown?.jobId,
+  )}`;
+}
+
+/** The `--json` document: a duplicate also says what the request changed (DESIGN §8). */
+export function toEnqueueJson(result: EnqueueResult): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    jobId: result.jobId,
+    status: result.status,
+    state: result.state,
+    priority: result.priority,
+  };
+  if (result.status === 'duplicate') out['merged'] = result.merged ?? [];
+  if (result.keyTakedown !== undefined) out['keyTakedown'] = toEnqueueJson(result.keyTakedown);
+  return out;
 }
 
 /**
@@ -53,7 +70,8 @@ export function enqueueCommand(ctx: CliContext): Command {
   const command = new Command('enqueue')
     .description(
       'Queue one takedown: revoke the stream key, then force-disconnect the session. ' +
-        'Give a SID, a key, or both; a second request for the same SID is reported as a duplicate.',
+        'Give a SID, a key, or both; a second request for the same SID is a duplicate merged into ' +
+        'the queued takedown (a higher priority, a new key).',
     )
     .option('--region <region>', 'Agora region of the stream: na, eu, ap or cn (required)')
     .option('--sid <sid>', 'session id of the live push to cut')
@@ -62,7 +80,10 @@ export function enqueueCommand(ctx: CliContext): Command {
     .option('--channel <channel>', 'channel of the stream (narrows the session search)')
     .option('--reason <text>', 'why (kept with the job, at most 500 characters)')
     .option('--priority <priority>', 'urgent, normal or bulk (default: normal)')
-    .option('--json', 'print {"jobId","status","state"} as JSON');
+    .option(
+      '--json',
+      'print {"jobId","status","state","priority"} (+ "merged" for a duplicate) as JSON',
+    );
   addConfigOption(command);
   return command
     .addHelpText(
@@ -91,7 +112,7 @@ Examples:
         }
       });
       if (flags.json === true) {
-        printJson(ctx, { jobId: result.jobId, status: result.status, state: result.state });
+        printJson(ctx, toEnqueueJson(result));
       } else {
         printLines(ctx, [describe(result)]);
       }

@@ -97,11 +97,31 @@ describe('HTTP intake with the real producer', () => {
       jobId: `sid-${APP_ID}-sidIntake1`,
       status: 'enqueued',
       state: 'waiting',
+      priority: 'urgent',
     });
 
     res = await call(server, 'POST', '/v1/takedowns', { region: 'eu', sid: 'sidIntake1' });
     expect(res.status).toBe(200);
-    expect(await json(res)).toEqual({ jobId: first.jobId, status: 'duplicate', state: 'waiting' });
+    expect(await json(res)).toEqual({
+      jobId: first.jobId,
+      status: 'duplicate',
+      state: 'waiting',
+      priority: 'urgent',
+      merged: [],
+    });
+
+    // A corrected key the job cannot take (it has another one): the key gets its own takedown.
+    res = await call(server, 'POST', '/v1/takedowns', {
+      region: 'eu',
+      sid: 'sidIntake1',
+      streamKey: 'otherKey1',
+    });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({
+      status: 'duplicate',
+      merged: [],
+      keyTakedown: { status: 'enqueued', state: 'waiting', priority: 'normal' },
+    });
 
     res = await call(server, 'GET', `/v1/takedowns/${String(first.jobId)}`);
     expect(res.status).toBe(200);
