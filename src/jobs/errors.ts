@@ -59,3 +59,19 @@ export class VerifyFailedError extends RetryableJobError {
     this.liveSids = options.liveSids;
   }
 }
+
+/**
+ * Not a failure: the takedown has to wait (the settle before a verify round) and asks to resume at
+ * `resumeAt` (epoch ms). Its cursor is already persisted. The worker parks the job until then, so
+ * the wait holds no worker slot and uses no attempt.
+ */
+export class ResumeLaterError extends Error {
+  override readonly name = 'ResumeLaterError';
+  readonly retryable = true;
+  readonly resumeAt: number;
+
+  constructor(resumeAt: number, reason: string) {
+    super(`takedown resumes at ${new Date(resumeAt).toISOString()}: ${reason}`);
+    this.resumeAt = resumeAt;
+  }
+}

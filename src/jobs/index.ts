@@ -5,6 +5,7 @@ export {
   InvalidPayloadError,
   PermanentJobError,
   RetryableJobError,
+  ResumeLaterError,
   VerifyFailedError,
   formatFieldErrors,
 } from './errors.js';

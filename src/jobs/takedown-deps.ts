@@ -12,7 +12,7 @@ export interface TakedownDeps {
    * Called after each finished piece only, never for a bare step change or for `done`.
    */
   persist(progress: TakedownProgress): Promise<void>;
-  /** Settle delay before each verify round; should reject when `signal` aborts. */
+  /** Settle delays slept in place (see deferWaitsOverMs); should reject when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Extra regions to revoke the key in (`AGORA_KEY_REGIONS`); the job's region always comes first. */
   keyRegions: readonly Region[];
@@ -22,6 +22,13 @@ export interface TakedownDeps {
   signal?: AbortSignal;
   /** Called after each finished step (metrics, logs) with the step that comes next. */
   onStep?(step: TakedownStep, durationMs: number, nextStep: TakedownStep): void;
+  /**
+   * Waits longer than this are not slept: the step persists when to go on and throws
+   * ResumeLaterError, so the worker can park the job. Unset: every wait is slept in place.
+   */
+  deferWaitsOverMs?: number;
+  /** Clock for settle deadlines. @defaultValue Date.now */
+  now?(): number;
 }
 
 /** Per-call options for the API: the job's signal and logger, without undefined members. */

@@ -30,6 +30,10 @@ export interface TakedownProgress {
   foundByVerify: string[];
   /** Verify rounds run so far, over all attempts. */
   verifyRounds: number;
+  /** When the next verify round may run (epoch ms): the end of its settle delay. */
+  verifyAt?: number;
+  /** Verify rounds that found live sessions in the current sequence (reset when it gives up). */
+  verifyStreak?: number;
   /** Whether resolve saw anything live (the given SID or a session of the key); false when it did
    * not look (SID and key both given). */
   resolvedLive: boolean;
@@ -97,6 +101,8 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
     verifyRounds,
     resolvedLive,
     requestIds,
+    verifyAt,
+    verifyStreak,
   } = value;
   if (typeof step !== 'string' || !(TAKEDOWN_STEPS as readonly string[]).includes(step))
     return undefined;
@@ -107,6 +113,13 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
   if (typeof verifyRounds !== 'number' || !Number.isSafeInteger(verifyRounds) || verifyRounds < 0)
     return undefined;
   if (typeof resolvedLive !== 'boolean') return undefined;
+  if (verifyAt !== undefined && (typeof verifyAt !== 'number' || !Number.isFinite(verifyAt)))
+    return undefined;
+  if (
+    verifyStreak !== undefined &&
+    (typeof verifyStreak !== 'number' || !Number.isSafeInteger(verifyStreak) || verifyStreak < 0)
+  )
+    return undefined;
   if (!isObject(revoked) || !isObject(disconnected)) return undefined;
 
   const revokedOut: Partial<Record<Region, RevokeResult>> = {};
@@ -139,5 +152,7 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
   };
   if (streamKey !== undefined) progress.streamKey = streamKey;
   if (channel !== undefined) progress.channel = channel;
+  if (verifyAt !== undefined) progress.verifyAt = verifyAt;
+  if (verifyStreak !== undefined) progress.verifyStreak = verifyStreak;
   return progress;
 }

@@ -10,6 +10,8 @@ import type { JobRunOutcome } from './worker-hooks.js';
 /**
  * What to do with a processor error (the only place that decides it, DESIGN §2):
  * - `requeue`: the worker cancelled the job (shutdown) — back to the queue, no attempt used.
+ * - `wait`: the takedown asked to resume later (ResumeLaterError: the verify settle) — parked
+ *   until then with its cursor saved, no attempt used, no worker slot held.
  * - `rate-limited`: park the job (moveToDelayed) without using an attempt. `source: 'limiter'`:
  *   our own limiter is busy (RateLimitBusyError) — always parked, never counted against
  *   `maxRateLimited`: a big batch on many workers waits its turn, it does not fail for it.
@@ -20,6 +22,7 @@ import type { JobRunOutcome } from './worker-hooks.js';
  */
 export type ErrorDecision =
   | { kind: 'requeue' }
+  | { kind: 'wait'; resumeAt: number }
   | { kind: 'rate-limited'; source: 'limiter' | 'agora' }
   | { kind: 'dead-letter'; reason: DeadLetterReason; unrecoverable: boolean }
   | { kind: 'retry' };
@@ -70,6 +73,15 @@ export function isRateLimitSignal(err: unknown): boolean {
   return isRateLimitBusy(err) || isTooManyRequests(err);
 }
 
+/** ResumeLaterError's `resumeAt` (epoch ms); undefined for anything else. */
+function resumeAtOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { name, resumeAt } = err as { name?: unknown; resumeAt?: unknown };
+  return name === 'ResumeLaterError' && typeof resumeAt === 'number' && Number.isFinite(resumeAt)
+    ? resumeAt
+    : undefined;
+}
+
 /** Errors say whether trying again can help; anything that does not say is retryable. */
 export function isRetryable(err: unknown): boolean {
   if (typeof err === 'object' && err !== null) {
@@ -81,6 +93,8 @@ export function isRetryable(err: unknown): boolean {
 
 export function classifyError(err: unknown, facts: ErrorFacts): ErrorDecision {
   if (facts.aborted) return { kind: 'requeue' };
+  const resumeAt = resumeAtOf(err);
+  if (resumeAt !== undefined) return { kind: 'wait', resumeAt };
   if ((err as { name?: unknown } | null)?.name === 'InvalidPayloadError') {
     return { kind: 'dead-letter', reason: 'invalid-payload', unrecoverable: true };
   }
@@ -105,8 +119,8 @@ export interface HandleJobErrorContext {
   deadLetters: DeadLetterWriter;
   logger: LoggerLike;
   maxRateLimited: number;
-  /** Base and cap of the delay after a 429 that carried no Retry-After. */
-  rateLimitBackoff: { baseMs: number; maxMs: number };
+  /** Base and cap of the delay after a 429 that carried no Retry-After; cap of a Retry-After. */
+  rateLimitBackoff: { baseMs: number; maxMs: number; retryAfterMaxMs?: number };
   now: () => number;
   /** After a park (moveToDelayed): e.g. promote the job again when it was raised meanwhile. */
   afterPark?: () => Promise<void>;
@@ -163,6 +177,13 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
   });
 
   // Parking needs the lock token; without one (never the case in a Worker) fall back to retry.
+  if (decision.kind === 'wait' && token !== undefined) {
+    // Debug: a settle is part of every takedown, not news.
+    logger.debug({ resumeAt: new Date(decision.resumeAt).toISOString() }, messageOf(err));
+    await job.moveToDelayed(Math.max(decision.resumeAt, ctx.now()), token);
+    ctx.onOutcome?.('waiting');
+    throw new DelayedError();
+  }
   if ((decision.kind === 'requeue' || decision.kind === 'rate-limited') && token !== undefined) {
     let delayMs = 0;
     if (decision.kind === 'rate-limited' && decision.source === 'limiter') {

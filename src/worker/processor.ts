@@ -19,21 +19,29 @@ import type { WorkerHooks } from './worker-hooks.js';
 export interface ProcessorOptions {
   /** The rate-limited API (withRateLimit over the Agora client). */
   api: AgoraApi;
-  /** The same for urgent takedowns: waits for its slot instead of parking. @defaultValue api */
+  /** The same for urgent takedowns: its calls take the limiter's urgent lane. @defaultValue api */
   urgentApi?: AgoraApi;
   /**
    * Reads a job's current BullMQ priority: a job raised to urgent while it runs takes the urgent
    * path from its next call, and a job raised while being parked is made runnable at once.
    */
   readPriority?: ReadPriority;
+  /**
+   * Waits inside a job longer than this (the verify settle) park the job until they are over
+   * instead of holding its worker slot. Unset: every wait is slept in place.
+   */
+  deferWaitsOverMs?: number;
   deadLetters: DeadLetterWriter;
   logger: LoggerLike;
   keyRegions: readonly Region[];
   verify: { enabled: boolean; delayMs: number; maxRounds: number };
   /** 429-caused delays a job may take without using an attempt. */
   maxRateLimited: number;
-  /** Delay after a 429 without Retry-After: exponential from baseMs, capped at maxMs, jittered. */
-  rateLimitBackoff: { baseMs: number; maxMs: number };
+  /**
+   * Delay after a 429 without Retry-After: exponential from baseMs, capped at maxMs, jittered.
+   * A Retry-After wins, capped at retryAfterMaxMs.
+   */
+  rateLimitBackoff: { baseMs: number; maxMs: number; retryAfterMaxMs?: number };
   hooks?: WorkerHooks;
   /** Injectable for tests; must reject when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -125,6 +133,10 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
       logger.debug({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
       const result = await runTakedown(payload, progress, {
         api: jobApi(job, payload),
+        now,
+        ...(options.deferWaitsOverMs === undefined
+          ? {}
+          : { deferWaitsOverMs: options.deferWaitsOverMs }),
         // updateData replaces the whole object: merge, never drop the payload.
         persist: async (next) => {
           failedStep = next.step;

@@ -8,9 +8,11 @@ import type { DeadLetterEntry, TakedownResult, TakedownStep } from '../jobs/inde
  * - `retry`: a retryable error; BullMQ tries again after the backoff.
  * - `rate-limited`: parked by a 429 / busy limiter without using an attempt.
  * - `requeued`: cancelled by a shutdown; back in the queue without using an attempt.
+ * - `waiting`: parked until its verify settle is over (no slot held, no attempt used).
  * - `dead-lettered`: a terminal failure, written to the DLQ.
  */
-export type JobRunOutcome = 'completed' | 'retry' | 'rate-limited' | 'requeued' | 'dead-lettered';
+export type JobRunOutcome =
+  'completed' | 'retry' | 'rate-limited' | 'requeued' | 'waiting' | 'dead-lettered';
 
 /** When a takedown was due and when it reached its end (epoch ms), for the job-duration histogram. */
 export interface JobTiming {

@@ -23,6 +23,8 @@ export async function disconnectSid(
   progress: TakedownProgress,
   sid: string,
   deps: TakedownDeps,
+  /** Applied after the call, before the save (the last SID's save also moves the cursor on). */
+  then: (next: TakedownProgress) => TakedownProgress = (next) => next,
 ): Promise<TakedownProgress> {
   assertRevoked(payload, progress);
   const answer = await deps.api.disconnectStream(
@@ -31,9 +33,11 @@ export async function disconnectSid(
   );
   const before = Object.hasOwn(progress.disconnected, sid) ? progress.disconnected[sid] : undefined;
   const result = before === 'disconnected' ? before : answer.result;
-  const next = withRequestId(
-    { ...progress, disconnected: { ...progress.disconnected, [sid]: result } },
-    answer.requestId,
+  const next = then(
+    withRequestId(
+      { ...progress, disconnected: { ...progress.disconnected, [sid]: result } },
+      answer.requestId,
+    ),
   );
   await deps.persist(next);
   return next;
@@ -41,7 +45,8 @@ export async function disconnectSid(
 
 /**
  * Cuts every SID not cut yet, persisting after each; the last SID's save already moves the cursor
- * to `verify`. 404 means already offline: fine.
+ * to `verify`, with the end of the settle delay (counted from that last cut), so the settle needs
+ * no save of its own. 404 means already offline: fine.
  */
 export async function disconnectStep(
   payload: TakedownPayload,
@@ -52,8 +57,21 @@ export async function disconnectStep(
   let next = progress;
   for (const [i, sid] of pending.entries()) {
     // Only saved once this SID is cut: a failure leaves the cursor at `disconnect`.
-    if (i === pending.length - 1) next = { ...next, step: 'verify' };
-    next = await disconnectSid(payload, next, sid, deps);
+    const last = i === pending.length - 1;
+    next = await disconnectSid(payload, next, sid, deps, (cut) =>
+      last ? enterVerify(cut, deps) : cut,
+    );
   }
-  return { ...next, step: 'verify' };
+  // Nothing was cut (or saved) here: verify sets and saves its own settle deadline.
+  return next.step === 'verify' ? next : { ...next, step: 'verify' };
+}
+
+/** The cursor moves on to `verify`, due after one settle delay from now. */
+function enterVerify(progress: TakedownProgress, deps: TakedownDeps): TakedownProgress {
+  return { ...progress, step: 'verify', ...settleDeadline(deps) };
+}
+
+/** `verifyAt` one settle delay from now, when the verify step will run at all. */
+function settleDeadline(deps: TakedownDeps): { verifyAt?: number } {
+  return deps.verify.enabled ? { verifyAt: (deps.now ?? Date.now)() + deps.verify.delayMs } : {};
 }

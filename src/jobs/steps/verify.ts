@@ -1,4 +1,4 @@
-import { VerifyFailedError } from '../errors.js';
+import { ResumeLaterError, VerifyFailedError } from '../errors.js';
 import type { TakedownDeps } from '../takedown-deps.js';
 import { withRequestId, withSids } from '../takedown-progress.js';
 import type { TakedownProgress } from '../takedown-progress.js';
@@ -9,8 +9,13 @@ import { listKeySessions } from './list-key-sessions.js';
 /**
  * After a settle delay, looks for live sessions of the key again: a reconnect that slipped in
  * before the revocation took hold, or a push that was starting while we listed. Any found is cut
- * too and the check repeats, up to `maxRounds` rounds per attempt; sessions still live in the last
- * round → VerifyFailedError (retryable: the next attempt verifies again with fresh rounds).
+ * too and the check repeats after another settle delay, up to `maxRounds` rounds that find
+ * something; sessions still live in the last one → VerifyFailedError (retryable: the next attempt
+ * verifies again with fresh rounds).
+ *
+ * The settle is a deadline in the cursor (`verifyAt`, saved with the last disconnect or here), so
+ * a worker that can park the job (`deferWaitsOverMs`) does not hold a slot through it: the step
+ * throws ResumeLaterError and runs again, from the cursor, when the deadline has passed.
  *
  * Skipped when disabled or when no key is known: without a key nothing was revoked, so nothing
  * was cut either (resolve ends such takedowns as already offline).
@@ -23,15 +28,16 @@ export async function verifyStep(
   const streamKey = progress.streamKey;
   if (!deps.verify.enabled || streamKey === undefined) return { ...progress, step: 'done' };
   let next = progress;
-  for (let round = 1; round <= deps.verify.maxRounds; round++) {
-    await deps.sleep(deps.verify.delayMs, deps.signal);
+  for (;;) {
+    await settle(next, deps);
     const listed = await listKeySessions(payload, { streamKey, channel: next.channel }, deps);
     next = withRequestId({ ...next, verifyRounds: next.verifyRounds + 1 }, listed.requestId);
-    if (listed.sids.length === 0) return { ...next, step: 'done' };
+    if (listed.sids.length === 0) return finish(next, 'done');
 
+    const streak = (next.verifyStreak ?? 0) + 1;
     const fresh = listed.sids.filter((sid) => !next.sids.includes(sid));
     deps.logger?.warn(
-      { round, liveSids: listed.sids, newSids: fresh },
+      { round: streak, liveSids: listed.sids, newSids: fresh },
       'verify found live sessions of a revoked key; disconnecting them',
     );
     next = withSids(
@@ -46,14 +52,50 @@ export async function verifyStep(
     );
     await deps.persist(next);
     // Also re-sends for SIDs cut before but still listed: harmless (404 = gone) and they are live.
-    for (const sid of listed.sids) next = await disconnectSid(payload, next, sid, deps);
-
-    if (round === deps.verify.maxRounds) {
+    for (const [i, sid] of listed.sids.entries()) {
+      const last = i === listed.sids.length - 1;
+      // The last cut's save carries the next round's deadline (or the reset for the next attempt).
+      next = await disconnectSid(payload, next, sid, deps, (cut) =>
+        !last
+          ? cut
+          : streak >= deps.verify.maxRounds
+            ? finish(cut, 'verify')
+            : { ...cut, verifyStreak: streak, verifyAt: now(deps) + deps.verify.delayMs },
+      );
+    }
+    if (streak >= deps.verify.maxRounds) {
       throw new VerifyFailedError(
-        `sessions of the stream key were still live after ${round} verify round(s): ${listed.sids.join(', ')}`,
+        `sessions of the stream key were still live after ${streak} verify round(s): ${listed.sids.join(', ')}`,
         { liveSids: listed.sids },
       );
     }
   }
-  return { ...next, step: 'done' };
+}
+
+function now(deps: TakedownDeps): number {
+  return (deps.now ?? Date.now)();
+}
+
+/** Leaves the verify sequence: no deadline, no streak (a retry starts with a fresh settle). */
+function finish(progress: TakedownProgress, step: 'done' | 'verify'): TakedownProgress {
+  const { verifyAt: _at, verifyStreak: _streak, ...rest } = progress;
+  return { ...rest, step };
+}
+
+/**
+ * Waits for the settle deadline (one delay from now when there is none yet). Short waits, or all
+ * when the caller cannot park, are slept; a longer one saves the deadline if it is new and throws
+ * ResumeLaterError.
+ */
+async function settle(progress: TakedownProgress, deps: TakedownDeps): Promise<void> {
+  const at = progress.verifyAt ?? now(deps) + deps.verify.delayMs;
+  const waitMs = at - now(deps);
+  if (waitMs <= 0) return;
+  if (deps.deferWaitsOverMs === undefined || waitMs <= deps.deferWaitsOverMs) {
+    await deps.sleep(waitMs, deps.signal);
+    return;
+  }
+  // A deadline already in the cursor was saved with it; a new one is saved now.
+  if (progress.verifyAt === undefined) await deps.persist({ ...progress, verifyAt: at });
+  throw new ResumeLaterError(at, 'settle before verifying');
 }

@@ -19,8 +19,7 @@ describe('shutdown deadline (in process)', () => {
       count: 3,
       reconnect: true,
     });
-    // A long verify settle delay keeps the jobs active well past the deadline.
-    const slow = await harness.startWorker({ takedown: { verifyDelayMs: 10_000 } });
+    const slow = await harness.startWorker({ takedown: { verifyDelayMs: 300 } });
     const ids: string[] = [];
     for (const s of streams) {
       ids.push(
@@ -31,11 +30,15 @@ describe('shutdown deadline (in process)', () => {
     await waitFor(async () => (await harness.queue.getActiveCount()) === 3, {
       what: '3 active jobs',
     });
-    // Let them reach the verify sleep (revoke + disconnect done).
-    await waitFor(
-      async () => (await harness.admin.calls()).filter((c) => c.op === 'disconnect').length === 3,
-      { what: 'the three disconnects' },
-    );
+    // Revoke + disconnect done, they wait out the settle parked (no slot held)...
+    await waitFor(async () => (await harness.queue.getDelayedCount()) === 3, {
+      what: 'the three jobs parked for the settle',
+    });
+    // ...and then hang in the verify call, active well past the deadline.
+    await harness.admin.setFaults({ latencyMs: 30_000 });
+    await waitFor(async () => (await harness.queue.getActiveCount()) === 3, {
+      what: '3 jobs active at verify',
+    });
 
     const started = performance.now();
     const result = await slow.close({ deadlineMs: 300 });
@@ -51,6 +54,7 @@ describe('shutdown deadline (in process)', () => {
     }
 
     // Another worker picks them up at the verify step: no second revoke, no second disconnect.
+    await harness.admin.setFaults({ latencyMs: null });
     await harness.startWorker({ takedown: { verifyDelayMs: 50 } });
     await waitForFinished(harness.queue, 3, 15_000);
     expect(await harness.queue.getCompletedCount()).toBe(3);
@@ -70,7 +74,9 @@ describe('shutdown deadline (in process)', () => {
       reconnect: true,
     });
     if (stream === undefined) throw new Error('seed');
-    const w = await harness.startWorker({ takedown: { verifyDelayMs: 400 } });
+    // Each call takes 300 ms: the job is active while close() waits.
+    await harness.admin.setFaults({ latencyMs: 300 });
+    const w = await harness.startWorker({ takedown: { verify: false } });
     const { jobId } = await harness.producer.enqueue({
       region: 'na',
       sid: stream.sid,

@@ -68,17 +68,22 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
     const a = spawn(harness, env);
     await a.ready();
     const { ids, keys } = await enqueueSeeded(harness, 30);
-    // Ten jobs active in A, each past its disconnect and sleeping before verify.
+    // Crash during the settle: ten jobs past their disconnect wait it out parked (delayed)...
+    await waitFor(async () => (await harness.queue.getDelayedCount()) >= 10, {
+      what: '10 jobs parked for the verify settle',
+    });
+    // ...while ten more hang in an API call, active in A.
+    await harness.admin.setFaults({ latencyMs: 30_000 });
     await waitFor(async () => (await harness.queue.getActiveCount()) === 10, {
       what: '10 active jobs',
     });
-    await waitFor(
-      async () => (await harness.admin.calls()).filter((c) => c.op === 'disconnect').length >= 10,
-      { what: 'ten disconnects' },
+    const settling = (await Promise.all(ids.map((id) => harness.queue.getJob(id)))).flatMap((j) =>
+      j !== undefined && j.data.progress?.step === 'verify' ? [j] : [],
     );
     a.kill('SIGKILL');
     const killedAt = performance.now();
     expect((await a.exited).signal).toBe('SIGKILL');
+    await harness.admin.setFaults({ latencyMs: null });
 
     const b = spawn(harness, env);
     await b.ready();
@@ -86,18 +91,24 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
     const recoveryMs = performance.now() - killedAt;
     expect(finished).toEqual({ completed: 30, failed: 0 });
     const jobs = await Promise.all(ids.map((id) => harness.queue.getJob(id)));
-    const rerun = jobs.filter((j) => (j?.attemptsStarted ?? 0) > 1).length;
+    const rerun = jobs.filter((j) => (j?.stalledCounter ?? 0) > 0).length;
     console.info(
       `[crash] killed a worker with 10 active jobs; a second worker finished all 30 jobs ` +
         `${Math.round(recoveryMs)} ms after the kill; ${rerun} jobs were re-run after a stall`,
     );
+    // Only the jobs active in A stalled; the ones parked for the settle were never A's to lose.
     expect(rerun).toBe(10);
+    expect(settling.length).toBeGreaterThanOrEqual(10);
+    for (const parked of settling) {
+      const job = jobs.find((j) => j?.id === parked.id);
+      expect(job?.returnvalue).toMatchObject({ verifyRounds: 1 });
+    }
     expect(await harness.producer.listDead()).toEqual([]);
     const live = (await harness.admin.streams({ appId: APP_ID })).filter((s) =>
       keys.has(s.streamKey),
     );
     expect(live).toEqual([]);
-    // The re-runs resumed at verify: one successful revoke per key, in order.
+    // Every re-run resumed from its cursor: one successful revoke per key, in order.
     const calls = await harness.admin.calls();
     expect(calls.filter((c) => c.op === 'delete-key' && c.status === 200)).toHaveLength(30);
     const sidToKey = new Map<string, string>();
@@ -116,7 +127,7 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
       ...FAST_RECOVERY,
       WORKER_MAX_STALLED_COUNT: '0',
       WORKER_CONCURRENCY: '2',
-      TAKEDOWN_VERIFY_DELAY_MS: '5000',
+      TAKEDOWN_VERIFY_DELAY_MS: '300',
     };
     const a = spawn(harness, env);
     await a.ready();
@@ -133,8 +144,14 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
       },
       { what: 'both jobs persisted at verify' },
     );
+    // Back from the settle, both hang in the verify call: active in A when it dies.
+    await harness.admin.setFaults({ latencyMs: 30_000 });
+    await waitFor(async () => (await harness.queue.getActiveCount()) === 2, {
+      what: 'both jobs active at verify',
+    });
     a.kill('SIGKILL');
     await a.exited;
+    await harness.admin.setFaults({ latencyMs: null });
     const b = spawn(harness, env);
     await b.ready();
     const dead = await waitFor(
@@ -158,10 +175,12 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
     const w = spawn(harness, {
       ...FAST_RECOVERY,
       WORKER_CONCURRENCY: '5',
-      TAKEDOWN_VERIFY_DELAY_MS: '1500',
+      TAKEDOWN_VERIFY: 'false',
       WORKER_SHUTDOWN_TIMEOUT_MS: String(deadlineMs),
     });
     await w.ready();
+    // Each call takes 1.5 s: the jobs are active when the signal comes.
+    await harness.admin.setFaults({ latencyMs: 1500 });
     const { ids } = await enqueueSeeded(harness, 5);
     await waitFor(async () => (await harness.queue.getActiveCount()) === 5, {
       what: '5 active jobs',
@@ -186,9 +205,11 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
   it('a second signal during shutdown exits at once and leaves the active jobs to the stall check', async () => {
     h = await createHarness({ simulator: { reconnectDelayMs: 100 } });
     const harness = h;
-    const env = { ...FAST_RECOVERY, WORKER_CONCURRENCY: '3', TAKEDOWN_VERIFY_DELAY_MS: '5000' };
+    const env = { ...FAST_RECOVERY, WORKER_CONCURRENCY: '3', TAKEDOWN_VERIFY: 'false' };
     const w = spawn(harness, env);
     await w.ready();
+    // The calls hang: the jobs stay active through the shutdown.
+    await harness.admin.setFaults({ latencyMs: 30_000 });
     const { ids } = await enqueueSeeded(harness, 3);
     await waitFor(async () => (await harness.queue.getActiveCount()) === 3, {
       what: '3 active jobs',
@@ -202,7 +223,8 @@ describe('worker processes (issue 3, tests 7 and 9)', () => {
     expect(performance.now() - signalledAt).toBeLessThan(2000);
     expect(await harness.queue.getActiveCount()).toBe(3);
 
-    const b = spawn(harness, { ...env, TAKEDOWN_VERIFY_DELAY_MS: '200' });
+    await harness.admin.setFaults({ latencyMs: null });
+    const b = spawn(harness, env);
     await b.ready();
     expect(await waitForFinished(harness.queue, 3, 30_000)).toEqual({ completed: 3, failed: 0 });
     for (const id of ids) expect((await harness.queue.getJob(id))?.attemptsStarted).toBe(2);

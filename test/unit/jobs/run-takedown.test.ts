@@ -3,6 +3,7 @@ import { AgoraHttpError } from '../../../src/agora/errors.js';
 import type { Region } from '../../../src/agora/types.js';
 import {
   PermanentJobError,
+  ResumeLaterError,
   RetryableJobError,
   VerifyFailedError,
   initialProgress,
@@ -50,6 +51,8 @@ function harness(
   const persisted: TakedownProgress[] = [];
   const sleeps: number[] = [];
   const steps: TakedownStep[] = [];
+  // A clock that only sleeps move: settle deadlines come out exact.
+  let clock = 1_000_000;
   const deps: TakedownDeps = {
     api,
     persist: (progress) => {
@@ -58,8 +61,10 @@ function harness(
     },
     sleep: (ms) => {
       sleeps.push(ms);
+      clock += ms;
       return Promise.resolve();
     },
+    now: () => clock,
     keyRegions: options.keyRegions ?? [],
     verify: { enabled: true, delayMs: 2000, maxRounds: 3, ...options.verify },
     onStep: (step) => steps.push(step),
@@ -111,6 +116,31 @@ describe('runTakedown ordering', () => {
     expect(result.requestIds).toEqual(api.calls.map((_, i) => `req-${i + 1}`));
     expect(h.steps).toEqual(['resolve', 'revoke-key', 'disconnect', 'verify']);
     expect(h.sleeps).toEqual([2000]);
+  });
+
+  it('with deferWaitsOverMs the settle is not slept: the deadline is saved with the last cut and the takedown asks to resume', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api);
+    const h = harness(api);
+    h.deps.deferWaitsOverMs = 50;
+    const start = h.deps.now?.() ?? 0;
+    const p = payload({ sid, streamKey: 'keyA' });
+
+    const err: unknown = await runTakedown(p, undefined, h.deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResumeLaterError);
+    expect((err as ResumeLaterError).resumeAt).toBe(start + 2000);
+    expect(h.sleeps).toEqual([]);
+    // Saved with the disconnect: no extra save for the settle.
+    expect(h.persisted).toHaveLength(2);
+    expect(h.stored()).toMatchObject({ step: 'verify', verifyAt: start + 2000 });
+    expect(api.ops()).toEqual(['delete-key:na', 'disconnect']);
+
+    // Too early (a promotion a little ahead of time): a short wait is slept, not parked again.
+    await h.deps.sleep(1970);
+    const result = await runTakedown(p, h.stored(), h.deps);
+    expect(h.sleeps).toEqual([1970, 30]);
+    expect(result).toMatchObject({ outcome: 'taken-down', verifyRounds: 1 });
+    expect(api.ops()).toEqual(['delete-key:na', 'disconnect', 'list-streams']);
   });
 
   it('the fake reconnects a session cut while its key exists (so the ordering test can fail)', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AgoraHttpError, AgoraNetworkError } from '../../../src/agora/index.js';
 import {
+  ResumeLaterError,
   InvalidPayloadError,
   PermanentJobError,
   RetryableJobError,
@@ -56,6 +57,16 @@ describe('classifyError', () => {
     });
     // attempts: 1 = the only attempt is the last one.
     expect(classifyError(new Error('x'), facts({ attempts: 1 })).kind).toBe('dead-letter');
+  });
+
+  it('a settle wait (ResumeLaterError) is parked until its time, whatever the attempt; shutdown still requeues', () => {
+    const wait = new ResumeLaterError(1_000_000, 'settle before verifying');
+    expect(classifyError(wait, facts())).toEqual({ kind: 'wait', resumeAt: 1_000_000 });
+    expect(classifyError(wait, facts({ attempts: 1, attemptsMade: 0 }))).toEqual({
+      kind: 'wait',
+      resumeAt: 1_000_000,
+    });
+    expect(classifyError(wait, facts({ aborted: true }))).toEqual({ kind: 'requeue' });
   });
 
   it('treats an invalid payload as its own DLQ reason', () => {
