@@ -52,6 +52,12 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Logger scoped to the caller (e.g. a job's child logger); one line per call goes here. */
   logger?: LoggerLike;
+  /**
+   * The call serves an urgent takedown: a rate limiter in front of the client lets it ahead of
+   * bulk calls. The client itself ignores it. Read per call, so a job upgraded while it runs
+   * takes the urgent lane from its next call.
+   */
+  urgent?: boolean;
 }
 
 /** What the client reports about every finished HTTP exchange (for metrics). */

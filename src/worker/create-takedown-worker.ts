@@ -23,8 +23,11 @@ import type { Reconciler } from './reconciler.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { WorkerHooks } from './worker-hooks.js';
 
-/** How long an urgent takedown's call may wait for its rate-limit slot (it is never parked). */
-export const URGENT_MAX_HOLD_MS = 10_000;
+/**
+ * Waits inside a job up to this long are slept; longer ones (the verify settle) park the job, so
+ * it holds no worker slot meanwhile. Parking costs a few Redis commands, a slot is worth more.
+ */
+export const DEFER_WAITS_OVER_MS = 50;
 
 /** The subset of ResolvedConfig the worker uses (same shapes, so `config.worker` fits). */
 export interface WorkerSettings {
@@ -60,7 +63,12 @@ export interface TakedownWorkerOptions {
   hooks?: WorkerHooks;
   /** Start-up check of Redis (reachable, noeviction). @defaultValue true */
   checkRedis?: boolean;
+  /** Cap on a server's Retry-After (`AGORA_RETRY_AFTER_MAX_MS`). @defaultValue 10000 */
+  retryAfterMaxMs?: number;
 }
+
+/** Default of `AGORA_RETRY_AFTER_MAX_MS`. */
+export const DEFAULT_RETRY_AFTER_MAX_MS = 10_000;
 
 export interface CloseOptions {
   /** Wait this long for active jobs; then cancel them (they requeue without using an attempt). */
@@ -118,12 +126,14 @@ export async function createTakedownWorker(
           onWait: (appId: string, cls: CallClass, waitedMs: number) =>
             safeHook(() => hooks.onRateLimitWait?.(appId, cls, waitedMs)),
         };
-  const api = withRateLimit(options.agora, options.limiter, limitOptions);
-  // Urgent takedowns wait for their slot instead of being parked: a parked job joins the back of
-  // the App ID's line of parked bulk jobs, which would undo its priority.
+  const retryAfterMaxMs = options.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS;
+  const api = withRateLimit(options.agora, options.limiter, { ...limitOptions, retryAfterMaxMs });
+  // Urgent takedowns' calls take the limiter's urgent lane: the App ID's next slot, ahead of the
+  // bulk line, never parked (a parked job would rejoin the back of the line).
   const urgentApi = withRateLimit(options.agora, options.limiter, {
     ...limitOptions,
-    maxHoldMs: URGENT_MAX_HOLD_MS,
+    retryAfterMaxMs,
+    urgent: true,
   });
   const readPriority = async (jobId: string): Promise<number | undefined> => {
     const raw = await connection.hget(queue.toKey(jobId), 'priority');
@@ -133,6 +143,7 @@ export async function createTakedownWorker(
     api,
     urgentApi,
     readPriority,
+    deferWaitsOverMs: DEFER_WAITS_OVER_MS,
     deadLetters,
     logger,
     keyRegions: options.keyRegions,
@@ -142,7 +153,11 @@ export async function createTakedownWorker(
       maxRounds: options.takedown.verifyRounds,
     },
     maxRateLimited: options.takedown.maxRateLimited,
-    rateLimitBackoff: { baseMs: options.takedown.backoffMs, maxMs: options.takedown.backoffMaxMs },
+    rateLimitBackoff: {
+      baseMs: options.takedown.backoffMs,
+      maxMs: options.takedown.backoffMaxMs,
+      retryAfterMaxMs,
+    },
     ...(hooks === undefined ? {} : { hooks }),
   });
 
@@ -158,6 +173,7 @@ export async function createTakedownWorker(
       backoffStrategy: createBackoffStrategy({
         baseMs: options.takedown.backoffMs,
         maxMs: options.takedown.backoffMaxMs,
+        retryAfterMaxMs,
       }),
     },
   });

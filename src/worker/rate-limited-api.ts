@@ -1,5 +1,5 @@
 import { OP_CLASS } from '../agora/types.js';
-import type { AgoraApi, AgoraOp, CallClass } from '../agora/types.js';
+import type { AgoraApi, AgoraOp, CallClass, CallOptions } from '../agora/types.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export interface WithRateLimitOptions {
@@ -11,8 +11,14 @@ export interface WithRateLimitOptions {
    * @defaultValue 1000
    */
   penaltyMs?: number;
-  /** Hold budget per call instead of the limiter's own (see createTakedownWorker: urgent jobs). */
-  maxHoldMs?: number;
+  /**
+   * Longest pause a 429's `Retry-After` may impose on the App ID (a proxy answering
+   * `Retry-After: 3600` must not freeze it, urgent work included, for an hour).
+   * @defaultValue 10000
+   */
+  retryAfterMaxMs?: number;
+  /** Every call of this API is urgent (as if each said `urgent` in its options). */
+  urgent?: boolean;
 }
 
 /** Agora said 429; duck-typed so a wrapped or re-created error still counts. */
@@ -27,8 +33,9 @@ function tooManyRequests(err: unknown): { retryAfterMs: number } | undefined {
 }
 
 /**
- * Every call waits for its App ID's slot of its call class (OP_CLASS) before it goes out; a 429
- * slows that App ID down for every worker process, then the error is rethrown unchanged.
+ * Every call waits for its App ID's slot of its call class (OP_CLASS) before it goes out (in the
+ * urgent lane when the call says `urgent`); a 429 pauses that App ID for every worker process —
+ * for its Retry-After, capped at `retryAfterMaxMs` — then the error is rethrown unchanged.
  * The limiter's RateLimitBusyError and abort reasons propagate as they are.
  */
 export function withRateLimit(
@@ -37,23 +44,26 @@ export function withRateLimit(
   options: WithRateLimitOptions = {},
 ): AgoraApi {
   const penaltyMs = options.penaltyMs ?? 1000;
-  if (!Number.isFinite(penaltyMs) || penaltyMs < 0) {
-    throw new RangeError(`withRateLimit: penaltyMs must be a finite number ≥ 0, got ${penaltyMs}`);
+  const retryAfterMaxMs = options.retryAfterMaxMs ?? 10_000;
+  for (const [field, value] of [
+    ['penaltyMs', penaltyMs],
+    ['retryAfterMaxMs', retryAfterMaxMs],
+  ] as const) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`withRateLimit: ${field} must be a finite number ≥ 0, got ${value}`);
+    }
   }
 
   async function limited<T>(
     op: AgoraOp,
     appId: string,
-    signal: AbortSignal | undefined,
+    opts: CallOptions | undefined,
     call: () => Promise<T>,
   ): Promise<T> {
     const cls = OP_CLASS[op];
-    const { waitedMs } = await limiter.acquire(
-      appId,
-      cls,
-      signal,
-      options.maxHoldMs === undefined ? {} : { maxHoldMs: options.maxHoldMs },
-    );
+    const { waitedMs } = await limiter.acquire(appId, cls, opts?.signal, {
+      urgent: options.urgent === true || opts?.urgent === true,
+    });
     options.onWait?.(appId, cls, waitedMs);
     try {
       return await call();
@@ -62,7 +72,11 @@ export function withRateLimit(
       if (limited) {
         // Best effort: the 429 is what the caller must see, not a Redis hiccup while slowing down.
         await limiter
-          .penalize(appId, cls, Math.max(penaltyMs, limited.retryAfterMs))
+          .penalize(
+            appId,
+            cls,
+            Math.max(penaltyMs, Math.min(limited.retryAfterMs, retryAfterMaxMs)),
+          )
           .catch(() => undefined);
       }
       throw err;
@@ -71,16 +85,16 @@ export function withRateLimit(
 
   return {
     createStreamKey: (input, opts) =>
-      limited('create-key', input.appId, opts?.signal, () => api.createStreamKey(input, opts)),
+      limited('create-key', input.appId, opts, () => api.createStreamKey(input, opts)),
     queryStreamKey: (ref, opts) =>
-      limited('query-key', ref.appId, opts?.signal, () => api.queryStreamKey(ref, opts)),
+      limited('query-key', ref.appId, opts, () => api.queryStreamKey(ref, opts)),
     deleteStreamKey: (ref, opts) =>
-      limited('delete-key', ref.appId, opts?.signal, () => api.deleteStreamKey(ref, opts)),
+      limited('delete-key', ref.appId, opts, () => api.deleteStreamKey(ref, opts)),
     listOnlineStreams: (ref, opts) =>
-      limited('list-streams', ref.appId, opts?.signal, () => api.listOnlineStreams(ref, opts)),
+      limited('list-streams', ref.appId, opts, () => api.listOnlineStreams(ref, opts)),
     queryOnlineStream: (ref, opts) =>
-      limited('query-stream', ref.appId, opts?.signal, () => api.queryOnlineStream(ref, opts)),
+      limited('query-stream', ref.appId, opts, () => api.queryOnlineStream(ref, opts)),
     disconnectStream: (ref, opts) =>
-      limited('disconnect', ref.appId, opts?.signal, () => api.disconnectStream(ref, opts)),
+      limited('disconnect', ref.appId, opts, () => api.disconnectStream(ref, opts)),
   };
 }
