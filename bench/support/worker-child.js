@@ -97,6 +97,7 @@ async function start(msg) {
       agora,
       limiter,
       logger,
+      retryAfterMaxMs: config.agora.retryAfterMaxMs,
     });
     tw.worker.on('completed', onCompleted);
     tw.worker.on('failed', onFailed);

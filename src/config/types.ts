@@ -41,6 +41,8 @@ export interface ResolvedConfig {
     readonly deleteRps: number;
     readonly queryRps: number;
     readonly createRps: number;
+    /** Longest pause a 429's Retry-After may put on an App ID (and on the job), ms. */
+    readonly retryAfterMaxMs: number;
     /** How long a job may wait for its App ID's rate-limit slot in a worker slot before it is parked. */
     readonly rateMaxHoldMs: number;
   };

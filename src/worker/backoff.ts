@@ -2,8 +2,10 @@
 export interface BackoffOptions {
   /** Delay cap of the first retry (attempt 1); doubles per attempt. */
   baseMs: number;
-  /** Upper bound of the exponential delay. An error's `retryAfterMs` may go up to 2 × maxMs. */
+  /** Upper bound of the exponential delay. */
   maxMs: number;
+  /** Upper bound of an error's own `retryAfterMs` (a server's Retry-After). @defaultValue 2 × maxMs */
+  retryAfterMaxMs?: number;
   /** Uniform [0, 1) source; defaults to `Math.random`. */
   random?: () => number;
 }
@@ -34,6 +36,8 @@ function assertNonNegative(field: string, value: unknown): asserts value is numb
 function validate(options: BackoffOptions): void {
   assertNonNegative('baseMs', options.baseMs);
   assertNonNegative('maxMs', options.maxMs);
+  if (options.retryAfterMaxMs !== undefined)
+    assertNonNegative('retryAfterMaxMs', options.retryAfterMaxMs);
   if (options.maxMs < options.baseMs) {
     throw new RangeError(`backoff: maxMs (${options.maxMs}) must be ≥ baseMs (${options.baseMs})`);
   }
@@ -74,8 +78,8 @@ function uniform(random: () => number): number {
  * - Default: full jitter — uniform in [0, min(maxMs, baseMs · 2^(attemptsMade−1))].
  * - When the error (or one of its causes) carries a numeric `retryAfterMs`, that wins: the
  *   delay is retryAfterMs plus up to 10 % jitter. It is not cut down to maxMs (the server
- *   asked for it), but it is capped at 2 × maxMs so a silly Retry-After (hours) cannot park a
- *   takedown for that long.
+ *   asked for it), but it is capped at retryAfterMaxMs (default 2 × maxMs) so a silly
+ *   Retry-After (hours, from a proxy) cannot park a takedown for that long.
  *
  * Always a finite integer ≥ 0.
  */
@@ -89,7 +93,7 @@ export function computeBackoffMs(
   const retryAfterMs = findRetryAfterMs(err);
   if (retryAfterMs !== undefined) {
     const jittered = retryAfterMs * (1 + RETRY_AFTER_JITTER * uniform(random));
-    return Math.round(Math.min(jittered, 2 * options.maxMs));
+    return Math.round(Math.min(jittered, options.retryAfterMaxMs ?? 2 * options.maxMs));
   }
   const cap = exponentialCap(attemptsMade, options.baseMs, options.maxMs);
   return Math.round(uniform(random) * cap);

@@ -150,6 +150,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       agora,
       limiter,
       logger,
+      retryAfterMaxMs: config.agora.retryAfterMaxMs,
       hooks: createMetricsHooks(metrics),
       // Done above, before the ops server took its port.
       checkRedis: false,
@@ -173,6 +174,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         queryRps: safe.agora.queryRps,
         createRps: safe.agora.createRps,
         rateMaxHoldMs: safe.agora.rateMaxHoldMs,
+        retryAfterMaxMs: safe.agora.retryAfterMaxMs,
       },
       worker: safe.worker,
       takedown: safe.takedown,

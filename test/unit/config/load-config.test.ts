@@ -46,13 +46,14 @@ describe('loadConfig defaults', () => {
       deleteRps: 50,
       queryRps: 100,
       createRps: 50,
+      retryAfterMaxMs: 10000,
       rateMaxHoldMs: 250,
     });
     expect(c.worker).toEqual({
       concurrency: 20,
       shutdownTimeoutMs: 30000,
-      lockDurationMs: 30000,
-      stalledIntervalMs: 30000,
+      lockDurationMs: 5000,
+      stalledIntervalMs: 2000,
       maxStalledCount: 2,
     });
     expect(c.takedown).toEqual({

@@ -89,6 +89,15 @@ describe('computeBackoffMs', () => {
     expect(computeBackoffMs(1, { retryAfterMs: 3_600_000 }, small)).toBe(2000);
   });
 
+  it('retryAfterMaxMs (AGORA_RETRY_AFTER_MAX_MS) caps a Retry-After of an hour', () => {
+    const capped = { baseMs: 1000, maxMs: 300_000, retryAfterMaxMs: 10_000, random: () => 0 };
+    expect(computeBackoffMs(1, { retryAfterMs: 3_600_000 }, capped)).toBe(10_000);
+    expect(computeBackoffMs(1, { retryAfterMs: 4000 }, capped)).toBe(4000);
+    expect(() => computeBackoffMs(1, undefined, { ...capped, retryAfterMaxMs: -1 })).toThrow(
+      /retryAfterMaxMs/,
+    );
+  });
+
   it('finds retryAfterMs on a wrapped cause', () => {
     const inner = Object.assign(new Error('http 503'), { retryAfterMs: 2500 });
     const outer = new Error('step disconnect failed', { cause: inner });
