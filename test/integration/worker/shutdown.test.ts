@@ -19,7 +19,7 @@ describe('shutdown deadline (in process)', () => {
       count: 3,
       reconnect: true,
     });
-    const slow = await harness.startWorker({ takedown: { verifyDelayMs: 300 } });
+    const slow = await harness.startWorker({ takedown: { verifyDelayMs: 1500 } });
     const ids: string[] = [];
     for (const s of streams) {
       ids.push(
