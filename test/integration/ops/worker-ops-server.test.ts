@@ -28,8 +28,9 @@ describe('the ops server started by runWorker', () => {
   it('readiness: 200 while the worker runs, 503 as soon as the shutdown begins, gone after it', async () => {
     world = await createOpsWorld();
     const w = world;
-    // A long settle delay keeps the job active (sleeping before verify) through the shutdown.
-    const worker = await w.startWorker({ TAKEDOWN_VERIFY_DELAY_MS: '2500' });
+    // Slow API calls keep the job active through the shutdown (a verify settle would park it).
+    await w.admin.setFaults({ latencyMs: 1200 });
+    const worker = await w.startWorker({ TAKEDOWN_VERIFY: 'false' });
     expect((await fetch(`${worker.opsUrl}/healthz`)).status).toBe(200);
     await waitFor(async () => (await readyz(worker.opsUrl)).status === 200, {
       what: '/readyz 200',
@@ -39,9 +40,7 @@ describe('the ops server started by runWorker', () => {
     const [stream] = await w.admin.seed({ appId: APP_ID, region: 'na', count: 1 });
     if (stream === undefined) throw new Error('no stream seeded');
     await w.producer.enqueue({ region: 'na', sid: stream.sid, streamKey: stream.streamKey });
-    await waitFor(async () => (await w.admin.calls()).some((c) => c.op === 'disconnect'), {
-      what: 'the disconnect call',
-    });
+    await waitFor(async () => (await w.queue.getActiveCount()) === 1, { what: 'the active job' });
 
     worker.signal();
     const during = await waitFor(
