@@ -1,20 +1,26 @@
-import { TAKEDOWN_JOB_NAME, expiryJobId, parseTakedownRequest } from '../jobs/index.js';
+import { TAKEDOWN_JOB_NAME, expiryJobId, parseJobId, parseTakedownRequest } from '../jobs/index.js';
 import type { FieldError, TakedownPayload } from '../jobs/index.js';
 import { ValidationError } from './errors.js';
 import { newEnqueueToken, takedownJobOptions, toJobData } from './enqueue.js';
 import { dueAtFromDelayedScore, readJobState } from './job-state.js';
+import type { TakedownState } from './job-state.js';
 import { readOwnership } from './ownership.js';
 import type { ProducerContext } from './producer-context.js';
 
 export type ScheduleExpiryResult =
   | { jobId: string; status: 'scheduled' | 'rescheduled'; /** ISO 8601 */ dueAt: string }
-  /** The expiry takedown of this key is running right now; it was left alone. */
-  | { jobId: string; status: 'too-late' };
+  /**
+   * The expiry takedown of this key has started (it is active, or retrying / parked between
+   * attempts); it was left alone and runs to the end. `dueAt`: when it was scheduled for.
+   */
+  | { jobId: string; status: 'running'; state: TakedownState; dueAt?: string };
 
 export interface CancelExpiryResult {
   jobId: string;
-  /** `too-late`: it is running or has already run. */
-  status: 'cancelled' | 'not-found' | 'too-late';
+  /** `running`: it has started and runs to the end; `too-late`: it has already run. */
+  status: 'cancelled' | 'not-found' | 'running' | 'too-late';
+  /** The job's state when it was not cancelled. */
+  state?: TakedownState;
 }
 
 export interface ScheduledExpiry {
@@ -23,8 +29,10 @@ export interface ScheduledExpiry {
   region: string;
   appId: string;
   sid?: string;
-  /** ISO 8601. */
+  /** ISO 8601: when it was scheduled for (a started one keeps it, retries or not). */
   dueAt: string;
+  /** Only for one that has started: its state now (`active`, or `delayed` between attempts). */
+  state?: TakedownState;
 }
 
 export interface ExpiryRef {
@@ -91,6 +99,86 @@ function sortKeys(obj: object): Record<string, unknown> {
 
 const MAX_ROUNDS = 4;
 
+/** Job hash field holding the time an expiry was scheduled for (ms epoch); BullMQ ignores it. */
+const DUE_AT_FIELD = 'tdDueAt';
+/** A delayed score this far from the scheduled time means the worker moved it (retry, park). */
+const DUE_TOLERANCE_MS = 1000;
+
+interface ExpiryJob {
+  state: TakedownState | 'unknown';
+  /** Anything happened to it besides waiting for its time (see isStarted). */
+  started: boolean;
+  /** When it was scheduled for (ms epoch), when known. */
+  scheduledAt: number | undefined;
+}
+
+/**
+ * Whether an expiry has started: it is (or was) active — attempts started or made, progress
+ * persisted — or its delay is no longer its due time (a backoff or a park moved it). BullMQ puts
+ * retrying and parked jobs in `delayed` too, so "delayed" alone says nothing.
+ */
+export function isStarted(fields: {
+  state: TakedownState | 'unknown';
+  attemptsStarted: number;
+  attemptsMade: number;
+  hasProgress: boolean;
+  dueAt: number | undefined;
+  scheduledAt: number | undefined;
+}): boolean {
+  if (fields.state === 'active') return true;
+  if (fields.attemptsStarted > 0 || fields.attemptsMade > 0 || fields.hasProgress) return true;
+  return (
+    fields.state === 'delayed' &&
+    fields.dueAt !== undefined &&
+    fields.scheduledAt !== undefined &&
+    Math.abs(fields.dueAt - fields.scheduledAt) > DUE_TOLERANCE_MS
+  );
+}
+
+function toNumber(raw: string | null | undefined): number | undefined {
+  if (raw === null || raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function hasProgress(rawData: string | null | undefined): boolean {
+  if (typeof rawData !== 'string') return false;
+  try {
+    const data = JSON.parse(rawData) as { progress?: unknown };
+    return data.progress !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+async function readExpiryJob(ctx: ProducerContext, jobId: string): Promise<ExpiryJob> {
+  const [info, [ats, atm, data, scheduled]] = await Promise.all([
+    readJobState(ctx, jobId),
+    ctx.client.hmget(ctx.queue.toKey(jobId), 'ats', 'atm', 'data', DUE_AT_FIELD),
+  ]);
+  const scheduledAt = toNumber(scheduled);
+  const started = isStarted({
+    state: info.state,
+    attemptsStarted: toNumber(ats) ?? 0,
+    attemptsMade: toNumber(atm) ?? 0,
+    hasProgress: hasProgress(data),
+    dueAt: info.dueAt,
+    scheduledAt,
+  });
+  return { state: info.state, started, scheduledAt };
+}
+
+function runningResult(jobId: string, job: ExpiryJob): ScheduleExpiryResult {
+  const state: TakedownState = job.state === 'unknown' ? 'active' : job.state;
+  return job.scheduledAt === undefined
+    ? { jobId, status: 'running', state }
+    : { jobId, status: 'running', state, dueAt: new Date(job.scheduledAt).toISOString() };
+}
+
+async function recordDueAt(ctx: ProducerContext, jobId: string, at: Date): Promise<void> {
+  await ctx.client.hset(ctx.queue.toKey(jobId), DUE_AT_FIELD, String(at.getTime()));
+}
+
 /**
  * Schedules the takedown of `request.streamKey` at `at`: a delayed job under the key's expiry id.
  * Scheduling a key again moves its pending expiry (changeDelay; a changed request replaces it);
@@ -119,17 +207,23 @@ export async function scheduleExpiry(
     );
     const [owner] = await readOwnership(ctx.client, [ctx.queue.toKey(jobId)], token);
     if (owner === 'own') {
+      await recordDueAt(ctx, jobId, at);
       return { jobId, status: replaced ?? 'scheduled', dueAt };
     }
-    const { state } = await readJobState(ctx, jobId);
-    if (state === 'active') return { jobId, status: 'too-late' };
+    const job = await readExpiryJob(ctx, jobId);
+    const { state } = job;
     if (state === 'unknown') continue; // removed meanwhile: the next add is ours
+    // Started (running, retrying, parked): never moved or replaced; it runs to the end.
+    if (job.started && state !== 'completed' && state !== 'failed' && state !== 'dead-lettered') {
+      return runningResult(jobId, job);
+    }
 
     if (state === 'delayed') {
-      const job = await ctx.queue.getJob(jobId);
-      if (job !== undefined && samePayload(job.data.payload, payload)) {
+      const existing = await ctx.queue.getJob(jobId);
+      if (existing !== undefined && samePayload(existing.data.payload, payload)) {
         try {
-          await job.changeDelay(delay);
+          await existing.changeDelay(delay);
+          await recordDueAt(ctx, jobId, at);
           return { jobId, status: 'rescheduled', dueAt };
         } catch {
           continue; // promoted to waiting just now; look again
@@ -140,7 +234,7 @@ export async function scheduleExpiry(
     // holds the job's lock, i.e. it started after we looked.
     replaced ??= state === 'delayed' || state === 'waiting' ? 'rescheduled' : 'scheduled';
     const removed = await ctx.queue.remove(jobId);
-    if (removed === 0) return { jobId, status: 'too-late' };
+    if (removed === 0) return runningResult(jobId, { ...job, state: 'active' });
   }
   throw new Error(`could not schedule ${jobId}: it kept changing under us; try again`);
 }
@@ -172,20 +266,25 @@ export async function cancelExpiry(
   ref: ExpiryRef,
 ): Promise<CancelExpiryResult> {
   const jobId = expiryRefId(ctx, ref);
-  const { state } = await readJobState(ctx, jobId);
+  const job = await readExpiryJob(ctx, jobId);
+  const { state } = job;
   switch (state) {
     case 'unknown':
       return { jobId, status: 'not-found' };
-    case 'active':
     case 'completed':
     case 'failed':
     case 'dead-lettered':
-      return { jobId, status: 'too-late' };
+      return { jobId, status: 'too-late', state };
+    case 'active':
+      return { jobId, status: 'running', state };
     case 'delayed':
     case 'waiting': {
+      // Retrying or parked: removing it would drop a takedown halfway (its key revoked, its
+      // push still live) with no DLQ entry. It runs to the end.
+      if (job.started) return { jobId, status: 'running', state };
       // remove() throws nothing here: it answers 0 when the job is locked (a worker took it).
       const removed = await ctx.queue.remove(jobId);
-      if (removed === 0) return { jobId, status: 'too-late' };
+      if (removed === 0) return { jobId, status: 'running', state: 'active' };
       ctx.logger.info({ jobId }, 'scheduled expiry cancelled');
       return { jobId, status: 'cancelled' };
     }
@@ -194,27 +293,51 @@ export async function cancelExpiry(
 
 const SCAN_COUNT = 1000;
 
-/** Every pending expiry (delayed `expire-…` jobs), soonest first. */
+/**
+ * Every expiry not finished yet, soonest first: the delayed `expire-…` jobs (due, retrying or
+ * parked) and the active ones. `dueAt` is the time it was scheduled for; one that has started
+ * also carries its `state`.
+ */
 export async function listExpiries(ctx: ProducerContext): Promise<ScheduledExpiry[]> {
-  const due = await scanExpiryIds(ctx);
-  if (due.length === 0) return [];
+  const delayed = await scanExpiryIds(ctx);
+  const activeIds = (await ctx.client.lrange(ctx.queue.toKey('active'), 0, -1)).filter(
+    (id) => parseJobId(id)?.kind === 'expire',
+  );
+  const all: [string, number | undefined, TakedownState][] = [
+    ...delayed.map(([id, due]): [string, number, TakedownState] => [id, due, 'delayed']),
+    ...activeIds.map((id): [string, undefined, TakedownState] => [id, undefined, 'active']),
+  ];
+  if (all.length === 0) return [];
   const pipeline = ctx.client.pipeline();
-  for (const [id] of due) pipeline.hget(ctx.queue.toKey(id), 'data');
+  for (const [id] of all) pipeline.hmget(ctx.queue.toKey(id), 'data', 'ats', 'atm', DUE_AT_FIELD);
   const replies = (await pipeline.exec()) ?? [];
   const out: ScheduledExpiry[] = [];
-  due.forEach(([jobId, dueAtMs], i) => {
-    const [err, stored] = replies[i] ?? [null, null];
-    if (err || typeof stored !== 'string') return; // removed since the scan
+  all.forEach(([jobId, dueAtMs, state], i) => {
+    const [err, fields] = replies[i] ?? [null, null];
+    if (err || !Array.isArray(fields)) return;
+    const [stored, ats, atm, scheduled] = fields as (string | null)[];
+    if (typeof stored !== 'string') return; // removed since the scan
     const payload = readPayload(stored);
     if (payload === undefined) return;
+    const scheduledAt = toNumber(scheduled);
+    const started = isStarted({
+      state,
+      attemptsStarted: toNumber(ats) ?? 0,
+      attemptsMade: toNumber(atm) ?? 0,
+      hasProgress: hasProgress(stored),
+      dueAt: dueAtMs,
+      scheduledAt,
+    });
+    const due = scheduledAt ?? dueAtMs ?? Date.now();
     const entry: ScheduledExpiry = {
       jobId,
       streamKey: payload.streamKey ?? '',
       region: payload.region,
       appId: payload.appId,
-      dueAt: new Date(dueAtMs).toISOString(),
+      dueAt: new Date(due).toISOString(),
     };
     if (payload.sid !== undefined) entry.sid = payload.sid;
+    if (started) entry.state = state;
     out.push(entry);
   });
   return out.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));

@@ -165,8 +165,8 @@ function modeOf(flags: ExpireFlags): Mode {
 }
 
 function scheduleLine(result: ScheduleExpiryResult, key: string): string {
-  if (result.status === 'too-late') {
-    return `the scheduled takedown of ${key} (${result.jobId}) is running right now; it was left alone`;
+  if (result.status === 'running') {
+    return `the scheduled takedown of ${key} (${result.jobId}) has already started (${result.state}); nothing was changed and it runs to the end`;
   }
   const verb = result.status === 'rescheduled' ? 'moved' : 'scheduled';
   return `${verb}: ${key} is taken down at ${result.dueAt} (job ${result.jobId})`;
@@ -175,8 +175,16 @@ function scheduleLine(result: ScheduleExpiryResult, key: string): string {
 function listLines(entries: readonly ScheduledExpiry[]): string[] {
   if (entries.length === 0) return ['no scheduled takedowns'];
   return formatTable(
-    ['DUE AT', 'STREAM KEY', 'REGION', 'APP ID', 'SID', 'JOB ID'],
-    entries.map((e) => [e.dueAt, e.streamKey, e.region, e.appId, e.sid ?? '', e.jobId]),
+    ['DUE AT', 'STREAM KEY', 'REGION', 'APP ID', 'SID', 'JOB ID', 'STARTED'],
+    entries.map((e) => [
+      e.dueAt,
+      e.streamKey,
+      e.region,
+      e.appId,
+      e.sid ?? '',
+      e.jobId,
+      e.state === undefined ? '' : `started (${e.state})`,
+    ]),
   );
 }
 
@@ -217,9 +225,11 @@ Examples:
   $ takedown expire --cancel --key sk_live_123
   $ takedown expire --list --json
 
---json prints {jobId, status: scheduled|rescheduled|too-late, dueAt, streamKey, region, appId}
-when scheduling, {jobId, status: cancelled|not-found|too-late, streamKey} for --cancel, and an
-array of {streamKey, region, appId, sid?, jobId, dueAt} for --list.
+--json prints {jobId, status: scheduled|rescheduled|running, dueAt, streamKey, region, appId}
+when scheduling (running: it has started, nothing changed, exit 0), {jobId, status:
+cancelled|not-found|running|too-late, streamKey} for --cancel (exit 1 unless cancelled), and an
+array of {streamKey, region, appId, sid?, jobId, dueAt, state?} for --list (dueAt: the scheduled
+time; state: only for one that has started).
 ${EXIT_CODES_HELP}`,
     )
     .action(async (flags: ExpireFlags) => {
@@ -254,10 +264,17 @@ ${EXIT_CODES_HELP}`,
           if (!json)
             throw new OperationalError(`no scheduled takedown of ${key} (${result.jobId})`);
           ctx.exitCode = 1;
+        } else if (result.status === 'running') {
+          if (!json) {
+            throw new OperationalError(
+              `cannot cancel: the takedown of ${key} (${result.jobId}) is already running (${result.state ?? 'active'}); it runs to the end`,
+            );
+          }
+          ctx.exitCode = 1;
         } else if (result.status === 'too-late') {
           if (!json) {
             throw new OperationalError(
-              `too late to cancel: the takedown of ${key} (${result.jobId}) is running or has run`,
+              `too late to cancel: the takedown of ${key} (${result.jobId}) has already run`,
             );
           }
           ctx.exitCode = 1;
@@ -283,11 +300,8 @@ ${EXIT_CODES_HELP}`,
           region: request['region'],
           appId: flags.appId ?? config.agora.appId ?? null,
         });
-      } else if (result.status === 'too-late') {
-        throw new OperationalError(scheduleLine(result, key));
       } else {
         printLines(ctx, [scheduleLine(result, key)]);
       }
-      if (result.status === 'too-late') ctx.exitCode = 1;
     });
 }

@@ -58,7 +58,7 @@ describe('producer scheduled expiry', () => {
     expect(await h.queue.getDelayedCount()).toBe(1);
   });
 
-  it('an expiry that already ran is scheduled afresh; one running now is too late', async () => {
+  it('an expiry that already ran is scheduled afresh; one running now is left alone', async () => {
     const p = await h.producer();
     await p.scheduleExpiry({ region: 'na', streamKey: KEY }, new Date(Date.now() + 60_000));
     await h.queue.promoteJobs();
@@ -73,12 +73,74 @@ describe('producer scheduled expiry', () => {
     await h.take();
     expect(
       await p.scheduleExpiry({ region: 'na', streamKey: KEY }, new Date(Date.now() + 60_000)),
-    ).toEqual({
+    ).toMatchObject({ jobId: JOB_ID, status: 'running', state: 'active' });
+    expect(await p.cancelExpiry({ streamKey: KEY })).toEqual({
       jobId: JOB_ID,
-      status: 'too-late',
+      status: 'running',
+      state: 'active',
     });
-    expect(await p.cancelExpiry({ streamKey: KEY })).toEqual({ jobId: JOB_ID, status: 'too-late' });
     expect(await h.queue.getJobState(JOB_ID)).toBe('active');
+  });
+
+  it('an expiry that started and waits in delayed (retry or park) is neither moved nor cancelled, and lists with its scheduled time', async () => {
+    const p = await h.producer();
+    const scheduledAt = new Date(Date.now() + 60_000);
+    await p.scheduleExpiry({ region: 'na', streamKey: KEY }, scheduledAt);
+    await h.queue.promoteJobs();
+    const { job, token } = await h.take();
+    // The worker revoked the key, then its disconnect waits for a retry 5 minutes out.
+    await job.updateData({
+      ...job.data,
+      progress: {
+        step: 'disconnect',
+        streamKey: KEY,
+        sids: ['live-sid'],
+        revoked: { na: 'deleted' },
+        disconnected: {},
+        foundByVerify: [],
+        verifyRounds: 0,
+        resolvedLive: true,
+        requestIds: [],
+      },
+    });
+    const retryAt = Date.now() + 300_000;
+    await job.moveToDelayed(retryAt, token);
+    expect(await h.queue.getJobState(JOB_ID)).toBe('delayed');
+
+    const moved = await p.scheduleExpiry(
+      { region: 'na', streamKey: KEY },
+      new Date(Date.now() + 7_200_000),
+    );
+    expect(moved).toEqual({
+      jobId: JOB_ID,
+      status: 'running',
+      state: 'delayed',
+      dueAt: scheduledAt.toISOString(),
+    });
+    expect(Math.abs((await dueAt(JOB_ID)) - retryAt)).toBeLessThan(1000); // not pushed later
+
+    expect(await p.cancelExpiry({ streamKey: KEY })).toEqual({
+      jobId: JOB_ID,
+      status: 'running',
+      state: 'delayed',
+    });
+    expect(await h.queue.getJobState(JOB_ID)).toBe('delayed'); // still there: it runs on
+
+    const [listed] = await p.listExpiries();
+    expect(listed).toMatchObject({
+      jobId: JOB_ID,
+      dueAt: scheduledAt.toISOString(),
+      state: 'delayed',
+    });
+  });
+
+  it('a parked expiry that never made progress still counts as started (attempts started)', async () => {
+    const p = await h.producer();
+    await p.scheduleExpiry({ region: 'na', streamKey: KEY }, new Date(Date.now() + 60_000));
+    await h.queue.promoteJobs();
+    const { job, token } = await h.take();
+    await job.moveToDelayed(Date.now() + 60_000, token); // a limiter park: no attempt used
+    expect(await p.cancelExpiry({ streamKey: KEY })).toMatchObject({ status: 'running' });
   });
 
   it('cancel removes a pending expiry; cancelling again or an unknown key is not-found', async () => {
