@@ -23,6 +23,7 @@ import type {
   Answered,
   CallInfo,
   CallOptions,
+  CallTracer,
   DeleteKeyResult,
   DisconnectResult,
   LoggerLike,
@@ -50,6 +51,8 @@ export interface AgoraClientOptions {
   logger?: LoggerLike;
   /** Called after every finished exchange (status 0 when no response arrived), e.g. for metrics. */
   onCall?: (info: CallInfo) => void;
+  /** Wraps every exchange, e.g. in an OpenTelemetry span (src/telemetry); off when unset. */
+  traceCall?: CallTracer;
   /** @defaultValue `agora-takedown` */
   userAgent?: string;
 }
@@ -107,7 +110,7 @@ function ackedDelete<R extends 'deleted' | 'disconnected'>({
  */
 export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
   const resolved = resolveOptions(options);
-  const { auth, timeoutMs, onCall } = resolved;
+  const { auth, timeoutMs, onCall, traceCall } = resolved;
   const basicAuthorization =
     auth.scheme === 'basic' ? buildBasicAuthorization(auth.customerId, auth.customerSecret) : '';
   const http = ky.create({
@@ -165,6 +168,12 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
     };
     if (signal?.aborted === true) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
+    const endTrace = traceCall?.({
+      op: x.op,
+      method: x.method,
+      appId: x.appId,
+      region: x.region,
+    });
     const started = performance.now();
     let status = 0;
     let requestId: string = sentId;
@@ -225,12 +234,20 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
           'agora call failed',
         );
       }
-      if (onCall !== undefined) {
-        try {
-          onCall({ op: x.op, appId: x.appId, region: x.region, status, durationMs, requestId });
-        } catch {
-          // A metrics callback must not change the outcome of a call.
-        }
+      const info = { op: x.op, appId: x.appId, region: x.region, status, durationMs, requestId };
+      // A metrics or tracing callback must not change the outcome of a call.
+      try {
+        onCall?.(info);
+      } catch {
+        /* ignored */
+      }
+      try {
+        endTrace?.(
+          info,
+          failure === undefined ? undefined : { name: failure.name, retryable: failure.retryable },
+        );
+      } catch {
+        /* ignored */
       }
     }
   }
@@ -384,6 +401,7 @@ interface ResolvedAgoraClientOptions {
   timeoutMs: number;
   logger: LoggerLike | undefined;
   onCall: ((info: CallInfo) => void) | undefined;
+  traceCall: CallTracer | undefined;
   userAgent: string;
 }
 
@@ -439,6 +457,7 @@ function resolveOptions(options: AgoraClientOptions): ResolvedAgoraClientOptions
     timeoutMs: options.timeoutMs,
     logger: options.logger,
     onCall: options.onCall,
+    traceCall: options.traceCall,
     userAgent: options.userAgent ?? 'agora-takedown',
   };
 }

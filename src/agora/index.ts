@@ -53,6 +53,8 @@ export type {
   CallClass,
   CallInfo,
   CallOptions,
+  CallStart,
+  CallTracer,
   CreateStreamKeyInput,
   DeleteKeyResult,
   DisconnectResult,

@@ -71,6 +71,23 @@ export interface CallInfo {
   requestId: string;
 }
 
+/** What is known when an HTTP exchange starts (for tracing). */
+export interface CallStart {
+  op: AgoraOp;
+  method: 'GET' | 'POST' | 'DELETE';
+  appId: string;
+  region: Region;
+}
+
+/**
+ * Starts tracing one exchange and returns the function that ends it with the outcome (`error`
+ * set when the call failed). Called synchronously inside the caller's context, so a tracer can
+ * parent the span on whatever span is active (the takedown step).
+ */
+export type CallTracer = (
+  call: CallStart,
+) => (info: CallInfo, error?: { name: string; retryable: boolean }) => void;
+
 export interface KeyRef {
   region: Region;
   appId: string;

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { maskSecretsInText } from '../logging/index.js';
+import { ATTR, startTelemetry, TelemetrySettingsError } from '../telemetry/index.js';
+import type { Telemetry } from '../telemetry/index.js';
 import { batchCommand } from './commands/batch.js';
 import { channelCommand } from './commands/channel.js';
 import { demoCommand } from './commands/demo.js';
@@ -71,13 +73,42 @@ export async function runCli(
   };
   const state = { errorPrinted: false };
   const program = buildProgram(ctx, commands, state);
+  let telemetry: Telemetry | undefined;
   try {
-    await program.parseAsync([...argv], { from: 'node' });
+    telemetry = startTelemetry({
+      env: ctx.env,
+      defaultServiceName: 'takedown',
+      version: readVersion(),
+    });
+  } catch (err) {
+    if (!(err instanceof TelemetrySettingsError)) throw err;
+    printError(ctx, err.message);
+    return 2;
+  }
+  try {
+    const parse = (): Promise<Command> => program.parseAsync([...argv], { from: 'node' });
+    const name = program.commands.map((c) => c.name()).find((n) => argv.slice(2).includes(n));
+    // A command is a request and starts a trace; long-running ones trace each job or request.
+    if (telemetry !== undefined && name !== undefined && !LONG_RUNNING.has(name)) {
+      await telemetry.traceRequest(
+        `takedown ${name}`,
+        { attributes: { [ATTR.command]: name } },
+        parse,
+      );
+    } else {
+      await parse();
+    }
     return ctx.exitCode;
   } catch (err) {
     return reportError(ctx, err, state.errorPrinted);
+  } finally {
+    // Flushes the spans of this command before the process exits.
+    await telemetry?.shutdown();
   }
 }
+
+/** Commands that serve until stopped: no trace around them (their jobs and requests have one). */
+const LONG_RUNNING: ReadonlySet<string> = new Set(['worker', 'simulator', 'demo']);
 
 function buildProgram(
   ctx: CliContext,

@@ -46,7 +46,8 @@ export async function runTakedown(
     const logger = deps.logger?.child({ step });
     const stepDeps: TakedownDeps = logger === undefined ? deps : { ...deps, logger };
     const startedAt = performance.now();
-    const next = await STEPS[step](payload, current, stepDeps);
+    const runStep = (): Promise<TakedownProgress> => STEPS[step](payload, current, stepDeps);
+    const next = await (deps.traceStep === undefined ? runStep() : deps.traceStep(step, runStep));
     if (next.step === step) throw new Error(`internal: takedown step ${step} did not advance`);
     const durationMs = performance.now() - startedAt;
     deps.onStep?.(step, durationMs, next.step);

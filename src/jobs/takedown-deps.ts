@@ -29,6 +29,8 @@ export interface TakedownDeps {
   deferWaitsOverMs?: number;
   /** Clock for settle deadlines. @defaultValue Date.now */
   now?(): number;
+  /** Wraps each step run, e.g. in a tracing span (the worker passes src/telemetry's). */
+  traceStep?<T>(step: TakedownStep, run: () => Promise<T>): Promise<T>;
 }
 
 /** Per-call options for the API: the job's signal and logger, without undefined members. */

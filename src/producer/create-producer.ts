@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { Telemetry as QueueTelemetry } from 'bullmq';
 import { connectRedis, describeRedis } from '../redis/index.js';
 import type { RedisClient, RedisTarget } from '../redis/index.js';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
@@ -41,6 +42,11 @@ export interface ProducerOptions {
   idempotencyWindowS: number;
   /** @defaultValue 2000 */
   connectTimeoutMs?: number;
+  /**
+   * BullMQ's telemetry hook (src/telemetry's `bullmq`): a span per add, and the active trace
+   * carried in the job to the worker. Unset when tracing is off.
+   */
+  telemetry?: QueueTelemetry;
 }
 
 export interface Producer {
@@ -111,7 +117,11 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   defineOwnershipCommand(client);
 
   // A caller-owned client is shared, not closed, by the queues (bullmq create-backend).
-  const queueOptions = { connection: client, prefix: options.prefix };
+  const queueOptions = {
+    connection: client,
+    prefix: options.prefix,
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
+  };
   const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, queueOptions);
   const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, queueOptions);
   for (const q of [queue, dlq]) {

@@ -5,6 +5,8 @@ import type { DashboardOptions } from './register-dashboard.js';
 import { registerIntakeRoutes } from './intake-routes.js';
 import type { IntakeOptions } from './intake-routes.js';
 import type { OpsLogger } from './ops-logger.js';
+import type { RequestTracer } from '../telemetry/index.js';
+import { traceV1Routes } from './trace-v1-routes.js';
 
 /**
  * The ops HTTP server of a worker process:
@@ -46,6 +48,8 @@ export interface OpsServerOptions {
   intake?: IntakeOptions;
   /** Bull Board; mounted only when user and password are both non-empty. */
   dashboard?: DashboardOptions;
+  /** Starts a trace per /v1 request (src/telemetry); unset when tracing is off. */
+  traceRequest?: RequestTracer;
 }
 
 export interface OpsServer {
@@ -122,6 +126,9 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
     requestTimeout: 30_000,
     return503OnClosing: true,
   });
+
+  // Before any route is added: the hook wraps each /v1 handler as it is registered.
+  if (options.traceRequest !== undefined) traceV1Routes(app, options.traceRequest);
 
   app.addHook('onResponse', (req, reply, done) => {
     const path = req.url.split('?', 1)[0] ?? req.url;

@@ -22,6 +22,7 @@ import { settleWithin } from './settle-within.js';
 import type { Reconciler } from './reconciler.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { WorkerHooks } from './worker-hooks.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 /**
  * Waits inside a job up to this long are slept; longer ones (the verify settle) park the job, so
@@ -61,6 +62,8 @@ export interface TakedownWorkerOptions {
   limiter: RateLimiter;
   logger: LoggerLike;
   hooks?: WorkerHooks;
+  /** Tracing (src/telemetry): BullMQ's spans and context propagation, a span per step. */
+  telemetry?: Telemetry;
   /** Start-up check of Redis (reachable, noeviction). @defaultValue true */
   checkRedis?: boolean;
   /** Cap on a server's Retry-After (`AGORA_RETRY_AFTER_MAX_MS`). @defaultValue 10000 */
@@ -111,8 +114,9 @@ export async function createTakedownWorker(
   // BullMQ forwards connection errors to worker/queue 'error' listeners (logged below); this one
   // only keeps ioredis from printing "Unhandled error event" before BullMQ has attached.
   connection.on('error', () => undefined);
-  const queue = new Queue(TAKEDOWN_QUEUE, { connection, prefix: options.prefix });
-  const dlq = new Queue(DEAD_LETTER_QUEUE, { connection, prefix: options.prefix });
+  const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry.bullmq };
+  const queue = new Queue(TAKEDOWN_QUEUE, { connection, prefix: options.prefix, ...telemetry });
+  const dlq = new Queue(DEAD_LETTER_QUEUE, { connection, prefix: options.prefix, ...telemetry });
   const onQueueError = (err: Error): void =>
     logger.warn({ err: err.message }, 'queue connection error');
   queue.on('error', onQueueError);
@@ -159,11 +163,13 @@ export async function createTakedownWorker(
       retryAfterMaxMs,
     },
     ...(hooks === undefined ? {} : { hooks }),
+    ...(options.telemetry === undefined ? {} : { traceStep: options.telemetry.traceStep }),
   });
 
   const worker = new Worker<unknown, TakedownResult>(TAKEDOWN_QUEUE, processor, {
     connection,
     prefix: options.prefix,
+    ...telemetry,
     autorun: false,
     concurrency: options.worker.concurrency,
     lockDuration: options.worker.lockDurationMs,

@@ -19,6 +19,7 @@ import { OpsServerStartError } from './ops-server-start-error.js';
 import { quitRedis } from './quit-redis.js';
 import { settleWithin } from './settle-within.js';
 import { createRateLimiter } from './rate-limiter.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export interface RunWorkerOptions {
   config: ResolvedConfig;
@@ -27,6 +28,8 @@ export interface RunWorkerOptions {
   ctx: { waitForSignal(): Promise<NodeJS.Signals> };
   /** Hard exit on a second signal; injectable for tests. @defaultValue process.exit */
   exit?: (code: number) => never;
+  /** Tracing (started by the CLI from OTEL_* variables); off when unset. */
+  telemetry?: Telemetry;
 }
 
 /** Exit code after a second signal: 128 + the signal number, as shells report it. */
@@ -61,7 +64,7 @@ function messageOf(err: unknown): string {
  * or OpsServerStartError (HTTP_HOST:HTTP_PORT not available); nothing is left open then.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
-  const { config, logger } = options;
+  const { config, logger, telemetry } = options;
   const exit = options.exit ?? ((code: number): never => process.exit(code));
   const customerId = requireCredential(
     config.agora.customerId,
@@ -103,6 +106,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     timeoutMs: config.agora.timeoutMs,
     logger,
     onCall: (info) => metrics.recordCall(info),
+    ...(telemetry === undefined ? {} : { traceCall: telemetry.traceCall }),
   });
   // The limiter's own connection: lazy, so nothing connects before the start-up check has run.
   const limiterRedis = createRedisConnection(config.redis, { role: 'worker', lazyConnect: true });
@@ -140,6 +144,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       closers,
       isShuttingDown: () => shuttingDown,
       isWorkerRunning: () => takedownWorker?.worker.isRunning() === true,
+      telemetry,
     });
     takedownWorker = await createTakedownWorker({
       redis: config.redis,
@@ -152,6 +157,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       logger,
       retryAfterMaxMs: config.agora.retryAfterMaxMs,
       hooks: createMetricsHooks(metrics),
+      ...(telemetry === undefined ? {} : { telemetry }),
       // Done above, before the ops server took its port.
       checkRedis: false,
     });
@@ -229,6 +235,7 @@ interface StartOpsOptions {
   closers: { what: string; close: () => Promise<void> }[];
   isShuttingDown: () => boolean;
   isWorkerRunning: () => boolean;
+  telemetry: Telemetry | undefined;
 }
 
 /**
@@ -283,6 +290,7 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
       defaultAppId: config.agora.appId,
       attempts: config.takedown.attempts,
       idempotencyWindowS: config.takedown.idempotencyWindowS,
+      ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry.bullmq }),
     });
     producer = created;
     closers.push({ what: 'producer', close: () => created.close() });
@@ -293,6 +301,7 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
     port: config.http.port,
     logger,
     metrics,
+    ...(o.telemetry === undefined ? {} : { traceRequest: o.telemetry.traceRequest }),
     isReady: createReadinessCheck({
       redis: opsRedis,
       worker: { isRunning: o.isWorkerRunning },

@@ -13,6 +13,7 @@ import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { promoteIfRaised } from './promote-if-raised.js';
 import type { ReadPriority } from './promote-if-raised.js';
 import { withUrgency } from './urgency-aware-api.js';
+import type { StepTracer } from '../telemetry/index.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { WorkerHooks } from './worker-hooks.js';
 
@@ -43,6 +44,8 @@ export interface ProcessorOptions {
    */
   rateLimitBackoff: { baseMs: number; maxMs: number; retryAfterMaxMs?: number };
   hooks?: WorkerHooks;
+  /** Runs each step in a tracing span (src/telemetry); unset when tracing is off. */
+  traceStep?: StepTracer;
   /** Injectable for tests; must reject when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
@@ -102,7 +105,7 @@ function observedWriter(
 export function createProcessor(options: ProcessorOptions): TakedownProcessor {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
-  const { hooks, readPriority } = options;
+  const { hooks, readPriority, traceStep } = options;
 
   /** Urgent when enqueued so or raised since (the priority field is the merge's record). */
   const jobApi = (job: Job, payload: TakedownPayload): AgoraApi => {
@@ -147,6 +150,12 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
         verify: options.verify,
         logger,
         ...(signal === undefined ? {} : { signal }),
+        ...(traceStep === undefined
+          ? {}
+          : {
+              traceStep: <T>(step: string, run: () => Promise<T>) =>
+                traceStep(step, { jobId: job.id, attempt: job.attemptsMade + 1 }, run),
+            }),
         // A bare step change is not persisted, so the failing step is known from here too.
         onStep: (step, durationMs, nextStep) => {
           failedStep = nextStep;

@@ -5,6 +5,7 @@ import type { FieldError } from '../../jobs/index.js';
 import { createLogger } from '../../logging/index.js';
 import { RedisUnavailableError, ValidationError, createProducer } from '../../producer/index.js';
 import type { Producer } from '../../producer/index.js';
+import { activeTelemetry } from '../../telemetry/index.js';
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 
@@ -90,9 +91,11 @@ export async function withProducer<T>(
     pretty: config.log.pretty,
   });
   let producer: Producer;
+  const telemetry = activeTelemetry();
   try {
     producer = await createProducer({
       redis: config.redis,
+      ...(telemetry === undefined ? {} : { telemetry: telemetry.bullmq }),
       prefix: config.prefix,
       logger,
       defaultAppId: config.agora.appId,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import type { ResolvedConfig } from '../../config/index.js';
 import { createLogger } from '../../logging/index.js';
+import { activeTelemetry } from '../../telemetry/index.js';
 import { RedisUnavailableError, runWorker } from '../../worker/index.js';
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
@@ -31,7 +32,13 @@ export function workerCommand(ctx: CliContext): Command {
       }
       const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
       try {
-        ctx.exitCode = await runWorker({ config, logger, ctx });
+        const telemetry = activeTelemetry();
+        ctx.exitCode = await runWorker({
+          config,
+          logger,
+          ctx,
+          ...(telemetry === undefined ? {} : { telemetry }),
+        });
       } catch (err) {
         if (err instanceof ConfigError) throw new UsageError(err.message, { cause: err });
         if (err instanceof RedisUnavailableError) {

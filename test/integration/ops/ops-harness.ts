@@ -4,6 +4,7 @@ import type { DeadLetterEntry, TakedownJobData } from '../../../src/jobs/index.j
 import { createLogger } from '../../../src/logging/index.js';
 import type { Producer } from '../../../src/producer/index.js';
 import type { Simulator, SimulatorAdmin } from '../../../src/simulator/index.js';
+import type { Telemetry } from '../../../src/telemetry/index.js';
 import { runWorker } from '../../../src/worker/index.js';
 import { createQueueWorld } from '../../support/queue-world.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -43,7 +44,10 @@ export interface OpsWorld {
   /** Env for `loadConfig`: this world's Redis prefix and simulator, fast test timings. */
   env(extra?: Record<string, string>): Record<string, string>;
   /** Runs `runWorker` in this process and waits for its "worker ready" line. */
-  startWorker(extra?: Record<string, string>): Promise<InProcessWorker>;
+  startWorker(
+    extra?: Record<string, string>,
+    options?: { telemetry?: Telemetry },
+  ): Promise<InProcessWorker>;
   close(): Promise<void>;
 }
 
@@ -81,7 +85,10 @@ export async function createOpsWorld(): Promise<OpsWorld> {
     ...extra,
   });
 
-  const startWorker = async (extra: Record<string, string> = {}): Promise<InProcessWorker> => {
+  const startWorker = async (
+    extra: Record<string, string> = {},
+    options: { telemetry?: Telemetry } = {},
+  ): Promise<InProcessWorker> => {
     const logs: LogLine[] = [];
     const hardExits: number[] = [];
     const config = loadConfig({ env: env(extra) });
@@ -103,6 +110,7 @@ export async function createOpsWorld(): Promise<OpsWorld> {
     const exited = runWorker({
       config,
       logger,
+      ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
       // The first wait is the shutdown signal; a second signal never comes.
       ctx: {
         waitForSignal: () => (asked++ === 0 ? firstSignal : new Promise<NodeJS.Signals>(() => {})),
