@@ -10,6 +10,7 @@ import {
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { Telemetry as QueueTelemetry } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
+import { maskJobIds } from './mask-job-ids.js';
 import { redactQueueTelemetry } from './redact-queue-telemetry.js';
 import type { CallTracer } from '../agora/index.js';
 import { ATTR } from './span-attributes.js';
@@ -88,7 +89,7 @@ export function createTelemetry(options: CreateTelemetryOptions = {}): Telemetry
 
   const traceStep: StepTracer = (step, job, run) => {
     const attributes: Attributes = { [ATTR.step]: step, [ATTR.attempt]: job.attempt };
-    if (job.jobId !== undefined) attributes[ATTR.jobId] = job.jobId;
+    if (job.jobId !== undefined) attributes[ATTR.jobId] = maskJobIds(job.jobId);
     const ctx = context.active().setValue(ATTEMPT_KEY, job.attempt);
     return tracer.startActiveSpan(`step ${step}`, { attributes }, ctx, async (span) => {
       try {

@@ -77,6 +77,7 @@ describe('OpenTelemetry: one trace from the intake request to the last verify ca
 
   async function takedownThroughIntake(
     headers: Record<string, string> = {},
+    { keyOnly = false }: { keyOnly?: boolean } = {},
   ): Promise<{ streamKey: string; sid: string; spans: ReadableSpan[] }> {
     world = await createOpsWorld();
     worker = await world.startWorker({ INTAKE_TOKENS: TOKEN }, { telemetry });
@@ -89,7 +90,13 @@ describe('OpenTelemetry: one trace from the intake request to the last verify ca
         'content-type': 'application/json',
         ...headers,
       },
-      body: JSON.stringify({ region: 'na', appId: APP_ID, sid, streamKey, reason: 'trace test' }),
+      body: JSON.stringify({
+        region: 'na',
+        appId: APP_ID,
+        streamKey,
+        ...(keyOnly ? {} : { sid }),
+        reason: 'trace test',
+      }),
     });
     expect(res.status).toBe(202);
     await waitForCounts(world.queue, { completed: 1 });
@@ -198,5 +205,18 @@ describe('OpenTelemetry: one trace from the intake request to the last verify ca
     expect(intake.spanContext().traceId).toBe(callerTrace);
     expect(parentOf(intake)).toBe(callerSpan);
     expect(only(spans, 'step verify').spanContext().traceId).toBe(callerTrace);
+  });
+
+  it('masks the stream key of a key-only takedown, whose job id would carry it', async () => {
+    const { streamKey, spans } = await takedownThroughIntake({}, { keyOnly: true });
+    const processing = only(spans, 'process takedown');
+    expect(processing.attributes['bullmq.job.id']).toBe(
+      `key-${APP_ID}-${streamKey.slice(0, 4)}…${streamKey.slice(-3)}`,
+    );
+    expect(only(spans, 'step resolve').attributes['takedown.job_id']).toBe(
+      processing.attributes['bullmq.job.id'],
+    );
+    const everything = JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events]));
+    expect(everything).not.toContain(streamKey);
   });
 });
