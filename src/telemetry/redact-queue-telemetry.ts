@@ -20,9 +20,7 @@ function maskText(key: string, text: string): string {
 function cleanValue(key: string, value: AttributeValue): AttributeValue {
   if (typeof value === 'string') return maskText(key, value);
   if (Array.isArray(value) && value.every((v) => typeof v !== 'number' && typeof v !== 'boolean')) {
-    return (value as (string | null | undefined)[]).map((v) =>
-      typeof v === 'string' ? maskText(key, v) : v,
-    );
+    return value.map((v) => (typeof v === 'string' ? maskText(key, v) : v));
   }
   return value;
 }
@@ -30,7 +28,7 @@ function cleanValue(key: string, value: AttributeValue): AttributeValue {
 function cleanException(exception: Exception): Exception {
   if (typeof exception === 'string') return maskText('exception', exception);
   if (exception.message === undefined) return exception;
-  return { ...exception, message: maskText('exception', exception.message) } as Exception;
+  return { ...exception, message: maskText('exception', exception.message) };
 }
 
 function clean(attributes: Attributes | undefined): Attributes | undefined {
