@@ -97,6 +97,12 @@ export function createTelemetry(options: CreateTelemetryOptions = {}): Telemetry
         span.end();
         return result;
       } catch (err) {
+        // The job is parked to go on later (verify's settle wait): the step did not fail.
+        if (err instanceof Error && err.name === 'ResumeLaterError') {
+          span.setAttribute(ATTR.resumesLater, true);
+          span.end();
+          throw err;
+        }
         return endWithError(span, err);
       }
     });

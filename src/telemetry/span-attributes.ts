@@ -15,4 +15,6 @@ export const ATTR = {
   httpRoute: 'http.route',
   errorType: 'error.type',
   command: 'takedown.command',
+  /** The step parked the job to go on later (a settle wait); not an error. */
+  resumesLater: 'takedown.resumes_later',
 } as const;
