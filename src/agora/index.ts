@@ -41,6 +41,7 @@ export {
   onlineStreamPath,
   onlineStreamsPath,
   parseStreamKeyFromUrl,
+  previewSecret,
   previewValue,
   streamKeyPath,
   streamKeysPath,

@@ -84,10 +84,20 @@ export function previewValue(value: unknown): string {
   return value.length > 32 ? `${shown}… (${value.length} chars)` : shown;
 }
 
-function invalid(field: string, allowed: string, value: unknown): InvalidArgumentError {
+/** A credential's preview names only its length: even an invalid key may be most of a real one. */
+export function previewSecret(value: unknown): string {
+  return typeof value === 'string' ? `a ${value.length}-character value` : previewValue(value);
+}
+
+function invalid(
+  field: string,
+  allowed: string,
+  value: unknown,
+  preview: (value: unknown) => string = previewValue,
+): InvalidArgumentError {
   return new InvalidArgumentError(
     field,
-    `Invalid ${field}: expected ${allowed}; got ${previewValue(value)}`,
+    `Invalid ${field}: expected ${allowed}; got ${preview(value)}`,
   );
 }
 
@@ -104,7 +114,8 @@ export function assertSid(value: unknown, field = 'sid'): asserts value is strin
 }
 
 export function assertStreamKey(value: unknown, field = 'streamKey'): asserts value is string {
-  if (!isValidStreamKey(value)) throw invalid(field, describeAllowed.streamKey, value);
+  if (!isValidStreamKey(value))
+    throw invalid(field, describeAllowed.streamKey, value, previewSecret);
 }
 
 export function assertChannel(value: unknown, field = 'channel'): asserts value is string {

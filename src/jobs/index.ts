@@ -10,7 +10,18 @@ export {
   formatFieldErrors,
 } from './errors.js';
 export type { FieldError } from './errors.js';
-export { expiryJobId, parseJobId, takedownJobId, toJobId } from './job-id.js';
+export {
+  expiryJobId,
+  legacyExpiryJobId,
+  legacyKeyJobId,
+  maskJobId,
+  parseJobId,
+  takedownJobId,
+  toJobId,
+} from './job-id.js';
+export { maskStreamKey } from '../logging/mask-stream-key.js';
+export { maskStreamKeys } from './mask-stream-keys.js';
+export { FINGERPRINT_HEX_CHARS, streamKeyFingerprint } from './stream-key-fingerprint.js';
 export type { JobIdKind, ParsedJobId } from './job-id.js';
 export {
   BATCH_ID_MAX_CHARS,

@@ -5,6 +5,7 @@ import {
   isValidRegion,
   isValidSid,
   isValidStreamKey,
+  previewSecret,
   previewValue,
 } from '../agora/paths.js';
 import type { Region } from '../agora/types.js';
@@ -177,11 +178,16 @@ class Collector {
     return value;
   }
 
-  identifier(field: string, allowed: string, valid: (v: unknown) => boolean): string | undefined {
+  identifier(
+    field: string,
+    allowed: string,
+    valid: (v: unknown) => boolean,
+    preview: (v: unknown) => string = previewValue,
+  ): string | undefined {
     const value = this.string(field, allowed);
     if (value === undefined) return undefined;
     if (!valid(value)) {
-      this.add(field, `${field} must be ${allowed}; got ${previewValue(value)}`);
+      this.add(field, `${field} must be ${allowed}; got ${preview(value)}`);
       return undefined;
     }
     return value;
@@ -293,7 +299,12 @@ function validate(
   }
 
   const sid = c.identifier('sid', describeAllowed.sid, isValidSid);
-  const streamKey = c.identifier('streamKey', describeAllowed.streamKey, isValidStreamKey);
+  const streamKey = c.identifier(
+    'streamKey',
+    describeAllowed.streamKey,
+    isValidStreamKey,
+    previewSecret,
+  );
   if (c.present('sid') === undefined && c.present('streamKey') === undefined) {
     c.add('sid', 'sid or streamKey is required: give the session id, the stream key, or both');
   }

@@ -1,4 +1,5 @@
 import { stdSerializers } from 'pino';
+import { maskStreamKey } from './mask-stream-key.js';
 
 /** Keys whose values are secrets at any depth (compared lower-case). */
 const SECRET_KEYS = new Set([
@@ -11,21 +12,36 @@ const SECRET_KEYS = new Set([
   'tokens',
 ]);
 const MASK = '[redacted]';
+const STREAM_KEY_FIELDS = new Set(['streamKey']);
 const MAX_DEPTH = 8;
 
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s/?#]*@/gi;
 // On serialized JSON a match must not cross a `"`, or it could swallow the next field.
 const URL_CREDENTIALS_IN_JSON = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"]*):[^\s/?#"]*@/gi;
 const AUTH_CREDENTIALS = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{6,}/g;
+// A stream key in an Agora URL (`…/streamkeys/<key>`) or a push URL (`…/live/<key>`), e.g. in a
+// ky error message kept as an error's cause.
+const STREAM_KEY_IN_URL = /(\/(?:streamkeys|live)\/)([A-Za-z0-9._~-]+)/gi;
 
-/** `scheme://user:pass@` → `scheme://user:***@`; `Basic|Bearer <credential>` → `Basic ***`. */
+const maskKeyInUrl = (_: string, path: string, key: string): string => path + maskStreamKey(key);
+
+/**
+ * `scheme://user:pass@` → `scheme://user:***@`; `Basic|Bearer <credential>` → `Basic ***`;
+ * `/streamkeys/<key>` → `/streamkeys/abcd…xyz`.
+ */
 export function maskSecretsInText(text: string): string {
-  return text.replace(URL_CREDENTIALS, '$1:***@').replace(AUTH_CREDENTIALS, '$1 ***');
+  return text
+    .replace(URL_CREDENTIALS, '$1:***@')
+    .replace(AUTH_CREDENTIALS, '$1 ***')
+    .replace(STREAM_KEY_IN_URL, maskKeyInUrl);
 }
 
 /** The same masking on a serialized log line (reaches child bindings and messages). */
 export function maskSecretsInJsonLine(line: string): string {
-  return line.replace(URL_CREDENTIALS_IN_JSON, '$1:***@').replace(AUTH_CREDENTIALS, '$1 ***');
+  return line
+    .replace(URL_CREDENTIALS_IN_JSON, '$1:***@')
+    .replace(AUTH_CREDENTIALS, '$1 ***')
+    .replace(STREAM_KEY_IN_URL, maskKeyInUrl);
 }
 
 /**
@@ -56,10 +72,12 @@ function sanitize(value: unknown, depth: number, seen: WeakSet<object>): unknown
   seen.add(value);
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(source)) {
-    out[key] =
-      SECRET_KEYS.has(key.toLowerCase()) && inner !== undefined && inner !== null
-        ? MASK
-        : sanitize(inner, depth + 1, seen);
+    if (SECRET_KEYS.has(key.toLowerCase()) && inner !== undefined && inner !== null) {
+      out[key] = MASK;
+    } else if (STREAM_KEY_FIELDS.has(key) && typeof inner === 'string') {
+      // Stream keys are push credentials: logged masked at every level, like Agora shows them.
+      out[key] = maskStreamKey(inner);
+    } else out[key] = sanitize(inner, depth + 1, seen);
   }
   seen.delete(value);
   return out;

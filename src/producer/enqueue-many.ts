@@ -7,6 +7,7 @@ import {
 } from '../jobs/index.js';
 import type { FieldError, ParseResult, TakedownPayload } from '../jobs/index.js';
 import {
+  addOrMergeTakedown,
   addTakedown,
   checkBatchId,
   newBatchId,
@@ -17,6 +18,7 @@ import {
 import type { EnqueueResult } from './enqueue-result.js';
 import { execChecked, recordBatchMembers, recordBatchMeta } from './batch-record.js';
 import { readJobStates } from './job-state.js';
+import { findLegacyDuplicates } from './legacy-key-ids.js';
 import { mergeDuplicate, parseStoredData, planMerge } from './merge-duplicate.js';
 import { pipelineOwnership, toOwnership } from './ownership.js';
 import type { ProducerContext } from './producer-context.js';
@@ -224,6 +226,45 @@ async function addChunk(
   batchId: string,
   counts: { submitted: number; rejected: number },
 ): Promise<EnqueueResult[]> {
+  // Key-only rows an older version queued under the key-bearing id (migration window, rare):
+  // merged into that job one by one; the rest goes in bulk.
+  const legacy = await findLegacyDuplicates(
+    ctx,
+    chunk.map((item) => item.payload),
+  );
+  if (legacy.every((l) => l === undefined)) {
+    return addFreshChunk(ctx, chunk, token, batchId, counts);
+  }
+  const fresh = chunk.filter((_, i) => legacy[i] === undefined);
+  const freshOut = await addFreshChunk(ctx, fresh, token, batchId, counts);
+  const out: EnqueueResult[] = [];
+  let next = 0;
+  for (let i = 0; i < chunk.length; i++) {
+    const item = chunk[i] as Accepted;
+    out.push(
+      legacy[i] === undefined
+        ? (freshOut[next++] as EnqueueResult)
+        : await addOrMergeTakedown(ctx, item.payload),
+    );
+  }
+  const record = ctx.client.pipeline();
+  recordBatchMembers(
+    ctx,
+    record,
+    batchId,
+    out.filter((_, i) => legacy[i] !== undefined).map((r) => r.jobId),
+  );
+  await execChecked(record);
+  return out;
+}
+
+async function addFreshChunk(
+  ctx: ProducerContext,
+  chunk: readonly Accepted[],
+  token: string,
+  batchId: string,
+  counts: { submitted: number; rejected: number },
+): Promise<EnqueueResult[]> {
   if (chunk.length > 0) {
     await ctx.queue.addBulk(
       chunk.map((item) => ({
@@ -311,11 +352,12 @@ async function sameBatchDuplicate(
     dup.payload.streamKey !== undefined;
   if (asksMore) {
     const add = (id: string, p: TakedownPayload): Promise<EnqueueResult> => addTakedown(ctx, id, p);
-    const merged = await mergeDuplicate(ctx, dup.jobId, dup.payload, add);
+    // The first row may have matched a job queued under its old (key-bearing) id.
+    const merged = await mergeDuplicate(ctx, first?.jobId ?? dup.jobId, dup.payload, add);
     if (merged !== undefined) return merged;
   }
   return {
-    jobId: dup.jobId,
+    jobId: first?.jobId ?? dup.jobId,
     status: 'duplicate',
     state: first?.state ?? 'waiting',
     priority: first?.priority ?? dup.payload.priority,

@@ -3,6 +3,7 @@ import type { JobsOptions } from 'bullmq';
 import {
   BATCH_ID_MAX_CHARS,
   TAKEDOWN_JOB_NAME,
+  maskJobId,
   parseTakedownRequest,
   takedownJobId,
   toBullPriority,
@@ -12,6 +13,7 @@ import { execChecked, recordBatchMembers, recordBatchMeta } from './batch-record
 import { ValidationError } from './errors.js';
 import type { EnqueueResult } from './enqueue-result.js';
 import { mergeDuplicate } from './merge-duplicate.js';
+import { findLegacyDuplicates } from './legacy-key-ids.js';
 import { readOwnership } from './ownership.js';
 import type { ProducerContext } from './producer-context.js';
 
@@ -135,6 +137,26 @@ function checkDelay(delayMs: number | undefined): number | undefined {
   return Math.round(delayMs);
 }
 
+/**
+ * Adds a takedown under its id, or merges it into the job that holds it. A key-only request
+ * that an older version queued under the key-bearing id is merged into that job instead
+ * (legacy-key-ids.ts), so it is not queued twice during the migration window.
+ */
+export async function addOrMergeTakedown(
+  ctx: ProducerContext,
+  payload: TakedownPayload,
+  delayMs?: number,
+): Promise<EnqueueResult> {
+  const [legacy] = await findLegacyDuplicates(ctx, [payload]);
+  if (legacy !== undefined) {
+    const merged = await mergeDuplicate(ctx, legacy.jobId, payload, (id, p) =>
+      addTakedown(ctx, id, p),
+    );
+    if (merged !== undefined) return merged;
+  }
+  return addTakedown(ctx, takedownJobId(payload), payload, delayMs);
+}
+
 /** Validates and enqueues one takedown; a second request for the same SID/key is a duplicate. */
 export async function enqueue(
   ctx: ProducerContext,
@@ -145,8 +167,8 @@ export async function enqueue(
   const delayMs = checkDelay(options.delayMs);
   const payload = toPayload(ctx, request);
   if (batchId !== undefined) payload.batchId = batchId;
-  const jobId = takedownJobId(payload);
-  const result = await addTakedown(ctx, jobId, payload, delayMs);
+  const result = await addOrMergeTakedown(ctx, payload, delayMs);
+  const { jobId } = result;
   if (batchId !== undefined) {
     const record = ctx.client.multi();
     recordBatchMeta(ctx, record, batchId, { submitted: 1, rejected: 0 });
@@ -155,7 +177,7 @@ export async function enqueue(
   }
   ctx.logger.info(
     {
-      jobId,
+      jobId: maskJobId(jobId),
       status: result.status,
       state: result.state,
       priority: result.priority,

@@ -1,4 +1,10 @@
-import { TAKEDOWN_JOB_NAME, expiryJobId, parseJobId, parseTakedownRequest } from '../jobs/index.js';
+import {
+  TAKEDOWN_JOB_NAME,
+  expiryJobId,
+  legacyExpiryJobId,
+  maskJobId,
+  parseTakedownRequest,
+} from '../jobs/index.js';
 import type { FieldError, TakedownPayload } from '../jobs/index.js';
 import { ValidationError } from './errors.js';
 import { newEnqueueToken, takedownJobOptions, toJobData } from './enqueue.js';
@@ -192,9 +198,14 @@ export async function scheduleExpiry(
 ): Promise<ScheduleExpiryResult> {
   checkDueDate(at, Date.now());
   const payload = expiryPayload(ctx, request);
-  const jobId = expiryJobId({ appId: payload.appId, streamKey: payload.streamKey as string });
+  const ref = { appId: payload.appId, streamKey: payload.streamKey as string };
+  const jobId = expiryJobId(ref);
   const dueAt = at.toISOString();
-  let replaced: 'scheduled' | 'rescheduled' | undefined;
+  // An expiry an older version scheduled under the key-bearing id is replaced, not doubled.
+  let replaced: 'scheduled' | 'rescheduled' | undefined = await removePendingLegacyExpiry(
+    ctx,
+    legacyExpiryJobId(ref),
+  );
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     // Recomputed each round: time passes while we talk to Redis.
@@ -239,7 +250,17 @@ export async function scheduleExpiry(
   throw new Error(`could not schedule ${jobId}: it kept changing under us; try again`);
 }
 
-function expiryRefId(ctx: ProducerContext, ref: ExpiryRef): string {
+/** 'rescheduled' when a pending, not started expiry under the old id was removed. */
+async function removePendingLegacyExpiry(
+  ctx: ProducerContext,
+  legacyId: string,
+): Promise<'rescheduled' | undefined> {
+  const job = await readExpiryJob(ctx, legacyId);
+  if ((job.state !== 'delayed' && job.state !== 'waiting') || job.started) return undefined;
+  return (await ctx.queue.remove(legacyId)) === 1 ? 'rescheduled' : undefined;
+}
+
+function expiryRef(ctx: ProducerContext, ref: ExpiryRef): { appId: string; streamKey: string } {
   const errors: FieldError[] = [];
   const appId = ref.appId ?? ctx.defaultAppId;
   if (appId === undefined || appId === '') {
@@ -257,7 +278,7 @@ function expiryRefId(ctx: ProducerContext, ref: ExpiryRef): string {
   if (errors.length > 0 || appId === undefined) {
     throw new ValidationError(errors, { subject: 'expiry reference' });
   }
-  return expiryJobId({ appId, streamKey: ref.streamKey });
+  return { appId, streamKey: ref.streamKey };
 }
 
 /** Cancels a key's scheduled expiry; one already running or finished is `too-late`. */
@@ -265,8 +286,15 @@ export async function cancelExpiry(
   ctx: ProducerContext,
   ref: ExpiryRef,
 ): Promise<CancelExpiryResult> {
-  const jobId = expiryRefId(ctx, ref);
-  const job = await readExpiryJob(ctx, jobId);
+  const key = expiryRef(ctx, ref);
+  let jobId = expiryJobId(key);
+  let job = await readExpiryJob(ctx, jobId);
+  if (job.state === 'unknown') {
+    // Scheduled by an older version, under the key-bearing id.
+    const legacyId = legacyExpiryJobId(key);
+    const legacy = await readExpiryJob(ctx, legacyId);
+    if (legacy.state !== 'unknown') [jobId, job] = [legacyId, legacy];
+  }
   const { state } = job;
   switch (state) {
     case 'unknown':
@@ -285,7 +313,7 @@ export async function cancelExpiry(
       // remove() throws nothing here: it answers 0 when the job is locked (a worker took it).
       const removed = await ctx.queue.remove(jobId);
       if (removed === 0) return { jobId, status: 'running', state: 'active' };
-      ctx.logger.info({ jobId }, 'scheduled expiry cancelled');
+      ctx.logger.info({ jobId: maskJobId(jobId) }, 'scheduled expiry cancelled');
       return { jobId, status: 'cancelled' };
     }
   }
@@ -301,7 +329,8 @@ const SCAN_COUNT = 1000;
 export async function listExpiries(ctx: ProducerContext): Promise<ScheduledExpiry[]> {
   const delayed = await scanExpiryIds(ctx);
   const activeIds = (await ctx.client.lrange(ctx.queue.toKey('active'), 0, -1)).filter(
-    (id) => parseJobId(id)?.kind === 'expire',
+    // `expire-` ids only: current (fingerprint) and older (key-bearing) ones alike.
+    (id) => id.startsWith('expire-'),
   );
   const all: [string, number | undefined, TakedownState][] = [
     ...delayed.map(([id, due]): [string, number, TakedownState] => [id, due, 'delayed']),

@@ -1,4 +1,10 @@
-import { batchKey, expiryJobId, takedownJobId } from '../jobs/index.js';
+import {
+  batchKey,
+  expiryJobId,
+  legacyExpiryJobId,
+  legacyKeyJobId,
+  takedownJobId,
+} from '../jobs/index.js';
 import type { DeadLetterEntry, FieldError, TakedownResult } from '../jobs/index.js';
 import { checkBatchId } from './enqueue.js';
 import { batchMetaKey } from './batch-record.js';
@@ -102,13 +108,26 @@ export async function getStatus(
   }
   const appId = resolveAppId(ctx, query.appId);
   const streamKey = nonEmpty(query.streamKey, 'streamKey');
+  const ref = { appId, streamKey };
+  // Jobs an older version queued carry the key in their ids; the current id wins when both exist.
   const [takedown, expiry] = await Promise.all([
-    getJobStatus(ctx, takedownJobId({ appId, streamKey })),
-    getJobStatus(ctx, expiryJobId({ appId, streamKey })),
+    firstStatus(ctx, [takedownJobId(ref), legacyKeyJobId(ref)]),
+    firstStatus(ctx, [expiryJobId(ref), legacyExpiryJobId(ref)]),
   ]);
   if (takedown === null) return expiry;
   if (expiry !== null) takedown.related = [expiry];
   return takedown;
+}
+
+async function firstStatus(
+  ctx: ProducerContext,
+  ids: readonly string[],
+): Promise<JobStatus | null> {
+  const infos = await readJobStates(ctx, ids);
+  const found = infos.findIndex((info) => info.state !== 'unknown');
+  const jobId = ids[found];
+  const info = infos[found];
+  return jobId === undefined || info === undefined ? null : buildJobStatus(ctx, jobId, info);
 }
 
 function iso(ms: unknown): string | undefined {

@@ -5,6 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { fastifyBasicAuth } from '@fastify/basic-auth';
 import type { Job, Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { maskStreamKeys } from '../jobs/index.js';
 import { constantTimeEqual } from './constant-time-equal.js';
 import type { OpsLogger } from './ops-logger.js';
 
@@ -136,6 +137,13 @@ export async function registerDashboard(
     description:
       'Dead-lettered takedowns (read-only): redrive with Retry on the failed job in `takedown`, or `takedown dlq redrive`.',
   });
+
+  // Stream keys are credentials: job data, results and progress are shown with keys masked.
+  for (const adapter of [mainAdapter, dlqAdapter]) {
+    adapter.setFormatter('data', maskStreamKeys);
+    adapter.setFormatter('returnValue', maskStreamKeys);
+    adapter.setFormatter('progress', maskStreamKeys);
+  }
 
   const serverAdapter = new FastifyAdapter();
   const boardOptions: BoardOptions = {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
-import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
+import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE, maskJobId } from '../jobs/index.js';
 import { createRedisConnection } from '../redis/index.js';
 import type { RedisTarget } from '../redis/index.js';
 import type { DeadLetterEntry, TakedownResult } from '../jobs/index.js';
@@ -185,7 +185,10 @@ export async function createTakedownWorker(
   });
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
   worker.on('stalled', (jobId) =>
-    logger.warn({ jobId }, 'job stalled: its worker lost the lock; it runs again'),
+    logger.warn(
+      { jobId: maskJobId(jobId) },
+      'job stalled: its worker lost the lock; it runs again',
+    ),
   );
   // Immediate DLQ backup: `finishedOn` is set only when the job failed for good (no retry left,
   // UnrecoverableError, or the stall limit, which the processor never sees).
@@ -204,7 +207,7 @@ export async function createTakedownWorker(
         const entry = deadLetterFromFailedJob(job, { now: new Date(), err });
         if ((await deadLetters.write(entry)) === 'written') {
           logger.error(
-            { jobId: id, reason: entry.reason, error: entry.error },
+            { jobId: maskJobId(id), reason: entry.reason, error: entry.error },
             'failed job dead-lettered',
           );
           safeHook(() =>
@@ -214,7 +217,7 @@ export async function createTakedownWorker(
       })
       .catch((writeErr: unknown) =>
         logger.error(
-          { jobId: id, err: (writeErr as Error).message },
+          { jobId: maskJobId(id), err: (writeErr as Error).message },
           'DLQ backup write failed; the reconciler retries',
         ),
       );

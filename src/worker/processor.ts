@@ -4,6 +4,8 @@ import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
 import {
   BULL_PRIORITY,
   assertTakedownPayload,
+  maskJobId,
+  maskStreamKey,
   parseTakedownProgress,
   runTakedown,
 } from '../jobs/index.js';
@@ -69,12 +71,15 @@ function payloadOf(data: unknown): unknown {
 }
 
 function jobBindings(job: Job, payload: TakedownPayload | undefined): Record<string, unknown> {
-  const bindings: Record<string, unknown> = { jobId: job.id, attempt: job.attemptsMade + 1 };
+  const bindings: Record<string, unknown> = {
+    jobId: job.id === undefined ? undefined : maskJobId(job.id),
+    attempt: job.attemptsMade + 1,
+  };
   if (payload !== undefined) {
     bindings['appId'] = payload.appId;
     bindings['region'] = payload.region;
     if (payload.sid !== undefined) bindings['sid'] = payload.sid;
-    if (payload.streamKey !== undefined) bindings['streamKey'] = payload.streamKey;
+    if (payload.streamKey !== undefined) bindings['streamKey'] = maskStreamKey(payload.streamKey);
   }
   return bindings;
 }

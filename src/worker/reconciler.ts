@@ -1,4 +1,5 @@
 import type { Job, Queue } from 'bullmq';
+import { maskJobId } from '../jobs/index.js';
 import type { DeadLetterEntry } from '../jobs/index.js';
 import type { LoggerLike } from '../agora/index.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
@@ -68,7 +69,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
             // A metrics callback must not stop the pass.
           }
           logger.warn(
-            { jobId: job.id, reason: entry.reason, failedStep: entry.failedStep },
+            { jobId: maskJobId(job.id), reason: entry.reason, failedStep: entry.failedStep },
             'reconciler added a failed job missing from the DLQ',
           );
         }
@@ -97,7 +98,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     for (const id of stale) {
       if (await deadLetters.remove(id)) {
         removed++;
-        logger.warn({ jobId: id }, 'reconciler removed a DLQ entry whose takedown completed');
+        logger.warn(
+          { jobId: maskJobId(id) },
+          'reconciler removed a DLQ entry whose takedown completed',
+        );
       }
     }
     return removed;

@@ -10,7 +10,7 @@ import {
 } from '../../agora/index.js';
 import type { OnlineStream, Region } from '../../agora/index.js';
 import type { ResolvedConfig } from '../../config/index.js';
-import { PRIORITY_VALUES } from '../../jobs/index.js';
+import { PRIORITY_VALUES, maskStreamKey } from '../../jobs/index.js';
 import type { TakedownPriority } from '../../jobs/index.js';
 import type { BatchItemResult, MergeChange } from '../../producer/index.js';
 import { OperationalError, UsageError } from '../context.js';
@@ -138,7 +138,12 @@ interface SweepEntry {
 }
 
 function toEntry(stream: OnlineStream, result: BatchItemResult | undefined): SweepEntry {
-  const base = { sid: stream.sid, streamKey: stream.streamKey ?? null, uid: stream.uid };
+  // Found, not given: the keys are shown masked, in JSON too.
+  const base = {
+    sid: stream.sid,
+    streamKey: stream.streamKey === undefined ? null : maskStreamKey(stream.streamKey),
+    uid: stream.uid,
+  };
   if (result === undefined || result.status === 'rejected') {
     return { ...base, status: 'rejected', errors: result?.errors ?? [] };
   }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { maskJobId, maskStreamKeys } from '../../jobs/index.js';
 import type { DeadLetterEntry } from '../../jobs/index.js';
 import type { PurgeResult, RedriveResult } from '../../producer/index.js';
 import { OperationalError, UsageError } from '../context.js';
@@ -53,7 +54,7 @@ function listLines(entries: readonly DeadLetterEntry[], limit: number, more: boo
   const lines = formatTable(
     ['JOB ID', 'SID / KEY', 'FAILED STEP', 'STATUS', 'MESSAGE', 'ATTEMPTS', 'FAILED AT'],
     entries.map((e) => [
-      e.jobId,
+      maskJobId(e.jobId),
       describeTarget(e),
       e.failedStep,
       e.error.status === undefined ? '-' : String(e.error.status),
@@ -79,16 +80,16 @@ function reportBulk(
   done: 'redriven' | 'purged',
 ): void {
   if (json) {
-    printJson(ctx, { counts: summarize(results), results });
+    printJson(ctx, maskStreamKeys({ counts: summarize(results), results }));
   } else if (results.length === 0) {
     printLines(ctx, ['the dead-letter queue is empty; nothing to do']);
   } else {
     for (const r of results) {
       const message = 'message' in r && r.message !== undefined ? `: ${r.message}` : '';
-      if (r.status === done) printLines(ctx, [`${done} ${r.jobId}${message}`]);
-      else if (r.status === 'not-found')
-        printError(ctx, `${r.jobId}: not in the dead-letter queue`);
-      else printError(ctx, `${r.jobId}: ${r.status}${message}`);
+      const id = maskJobId(r.jobId);
+      if (r.status === done) printLines(ctx, [`${done} ${id}${message}`]);
+      else if (r.status === 'not-found') printError(ctx, `${id}: not in the dead-letter queue`);
+      else printError(ctx, `${id}: ${r.status}${message}`);
     }
   }
   // Unknown ids and refusals are reported, not fatal for the others; the exit code says so.
@@ -117,7 +118,8 @@ ${EXIT_CODES_HELP}`,
       p.listDead({ limit: limit + 1 }),
     );
     const shown = entries.slice(0, limit);
-    if (flags.json === true) printJson(ctx, shown);
+    // Listings are not given keys: keys stay masked in JSON too (the job id names the entry).
+    if (flags.json === true) printJson(ctx, maskStreamKeys(shown));
     else printLines(ctx, listLines(shown, limit, entries.length > limit));
   });
 }
@@ -141,8 +143,9 @@ ${EXIT_CODES_HELP}`,
     const entry = await withProducer(config, 'read the dead-letter queue', (p) =>
       p.showDead(jobId),
     );
-    if (entry === null) throw new OperationalError(`${jobId}: not in the dead-letter queue`);
-    if (flags.json === true) printJson(ctx, entry);
+    if (entry === null)
+      throw new OperationalError(`${maskJobId(jobId)}: not in the dead-letter queue`);
+    if (flags.json === true) printJson(ctx, maskStreamKeys(entry));
     else printLines(ctx, describeDeadLetter(entry));
   });
 }
@@ -185,7 +188,7 @@ function purgeCommand(ctx: CliContext): Command {
     'after',
     `
 Examples:
-  $ takedown dlq purge key-0123456789abcdef0123456789abcdef-sk_live_123
+  $ takedown dlq purge key-0123456789abcdef0123456789abcdef-5f2c9a0d41be7c3e9a86d1f0
   $ takedown dlq purge --all
 ${EXIT_CODES_HELP}`,
   );
@@ -218,7 +221,7 @@ Examples:
   $ takedown dlq show sid-0123456789abcdef0123456789abcdef-0a1b2c3d
   $ takedown dlq redrive sid-0123456789abcdef0123456789abcdef-0a1b2c3d
   $ takedown dlq redrive --all --json
-  $ takedown dlq purge key-0123456789abcdef0123456789abcdef-sk_live_123
+  $ takedown dlq purge key-0123456789abcdef0123456789abcdef-5f2c9a0d41be7c3e9a86d1f0
 
 redrive and purge report each id; an unknown id is reported (exit 1) without stopping the others.
 ${EXIT_CODES_HELP}`,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { parseTakedownRequest } from '../../jobs/index.js';
+import { maskJobId, parseTakedownRequest } from '../../jobs/index.js';
 import type { FieldError } from '../../jobs/index.js';
 import { ValidationError } from '../../producer/index.js';
 import type { EnqueueResult } from '../../producer/index.js';
@@ -41,11 +41,11 @@ export function toTakedownRequest(flags: EnqueueFlags): Record<string, string> {
 }
 
 function describe(result: EnqueueResult): string {
-  if (result.status === 'enqueued') return `enqueued ${result.jobId} (${result.state})`;
-  return `duplicate: ${result.jobId} already exists (${result.state}): ${describeMerge(
+  if (result.status === 'enqueued') return `enqueued ${maskJobId(result.jobId)} (${result.state})`;
+  return `duplicate: ${maskJobId(result.jobId)} already exists (${result.state}): ${describeMerge(
     result.merged ?? [],
     result.priority,
-    result.keyTakedown?.jobId,
+    result.keyTakedown === undefined ? undefined : maskJobId(result.keyTakedown.jobId),
   )}`;
 }
 

@@ -3,7 +3,12 @@ import type { ScheduleExpiryResult, ScheduledExpiry } from '../../producer/index
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 import { formatTable, printJson, printLines } from '../output.js';
-import { parseTakedownRequest } from '../../jobs/index.js';
+import {
+  maskJobId,
+  maskStreamKey,
+  maskStreamKeys,
+  parseTakedownRequest,
+} from '../../jobs/index.js';
 import {
   EXIT_CODES_HELP,
   addConfigOption,
@@ -164,12 +169,13 @@ function modeOf(flags: ExpireFlags): Mode {
   return mode;
 }
 
-function scheduleLine(result: ScheduleExpiryResult, key: string): string {
+function scheduleLine(result: ScheduleExpiryResult, fullKey: string): string {
+  const key = maskStreamKey(fullKey);
   if (result.status === 'running') {
-    return `the scheduled takedown of ${key} (${result.jobId}) has already started (${result.state}); nothing was changed and it runs to the end`;
+    return `the scheduled takedown of ${key} (${maskJobId(result.jobId)}) has already started (${result.state}); nothing was changed and it runs to the end`;
   }
   const verb = result.status === 'rescheduled' ? 'moved' : 'scheduled';
-  return `${verb}: ${key} is taken down at ${result.dueAt} (job ${result.jobId})`;
+  return `${verb}: ${key} is taken down at ${result.dueAt} (job ${maskJobId(result.jobId)})`;
 }
 
 function listLines(entries: readonly ScheduledExpiry[]): string[] {
@@ -178,11 +184,11 @@ function listLines(entries: readonly ScheduledExpiry[]): string[] {
     ['DUE AT', 'STREAM KEY', 'REGION', 'APP ID', 'SID', 'JOB ID', 'STARTED'],
     entries.map((e) => [
       e.dueAt,
-      e.streamKey,
+      maskStreamKey(e.streamKey),
       e.region,
       e.appId,
       e.sid ?? '',
-      e.jobId,
+      maskJobId(e.jobId),
       e.state === undefined ? '' : `started (${e.state})`,
     ]),
   );
@@ -228,7 +234,7 @@ Examples:
 --json prints {jobId, status: scheduled|rescheduled|running, dueAt, streamKey, region, appId}
 when scheduling (running: it has started, nothing changed, exit 0), {jobId, status:
 cancelled|not-found|running|too-late, streamKey} for --cancel (exit 1 unless cancelled), and an
-array of {streamKey, region, appId, sid?, jobId, dueAt, state?} for --list (dueAt: the scheduled
+array of {streamKey (masked), region, appId, sid?, jobId, dueAt, state?} for --list (dueAt: the scheduled
 time; state: only for one that has started).
 ${EXIT_CODES_HELP}`,
     )
@@ -243,7 +249,8 @@ ${EXIT_CODES_HELP}`,
         const entries = await withProducer(config, 'list scheduled takedowns', (p) =>
           p.listExpiries(),
         );
-        if (json) printJson(ctx, entries);
+        // Not given the keys: masked in JSON too.
+        if (json) printJson(ctx, maskStreamKeys(entries));
         else printLines(ctx, listLines(entries));
         return;
       }
@@ -259,22 +266,26 @@ ${EXIT_CODES_HELP}`,
         );
         if (json) printJson(ctx, { ...result, streamKey: key });
         else if (result.status === 'cancelled')
-          printLines(ctx, [`cancelled: the scheduled takedown of ${key} (${result.jobId})`]);
+          printLines(ctx, [
+            `cancelled: the scheduled takedown of ${maskStreamKey(key)} (${maskJobId(result.jobId)})`,
+          ]);
         if (result.status === 'not-found') {
           if (!json)
-            throw new OperationalError(`no scheduled takedown of ${key} (${result.jobId})`);
+            throw new OperationalError(
+              `no scheduled takedown of ${maskStreamKey(key)} (${maskJobId(result.jobId)})`,
+            );
           ctx.exitCode = 1;
         } else if (result.status === 'running') {
           if (!json) {
             throw new OperationalError(
-              `cannot cancel: the takedown of ${key} (${result.jobId}) is already running (${result.state ?? 'active'}); it runs to the end`,
+              `cannot cancel: the takedown of ${maskStreamKey(key)} (${maskJobId(result.jobId)}) is already running (${result.state ?? 'active'}); it runs to the end`,
             );
           }
           ctx.exitCode = 1;
         } else if (result.status === 'too-late') {
           if (!json) {
             throw new OperationalError(
-              `too late to cancel: the takedown of ${key} (${result.jobId}) has already run`,
+              `too late to cancel: the takedown of ${maskStreamKey(key)} (${maskJobId(result.jobId)}) has already run`,
             );
           }
           ctx.exitCode = 1;

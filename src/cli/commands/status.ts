@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { maskJobId, maskStreamKey, maskStreamKeys } from '../../jobs/index.js';
 import type { StatusQuery } from '../../producer/index.js';
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
@@ -50,11 +51,11 @@ export function toStatusQuery(jobId: string | undefined, flags: StatusFlags): St
 }
 
 function describeQuery(query: StatusQuery): string {
-  if (typeof query === 'string') return `job ${query}`;
+  if (typeof query === 'string') return `job ${maskJobId(query)}`;
   if ('batchId' in query) return `batch ${query.batchId}`;
   if ('sid' in query) return `takedown for sid ${query.sid}`;
-  if ('streamKey' in query) return `takedown for key ${query.streamKey}`;
-  return `job ${query.jobId}`;
+  if ('streamKey' in query) return `takedown for key ${maskStreamKey(query.streamKey)}`;
+  return `job ${maskJobId(query.jobId)}`;
 }
 
 /** `takedown status`: where one takedown (or a batch) is. Not found → exit 1. */
@@ -94,7 +95,7 @@ ${EXIT_CODES_HELP}`,
       const config = readConfig(ctx, flags);
       const status = await withProducer(config, 'read the status', (p) => p.getStatus(query));
       if (status === null) throw new OperationalError(`no such ${describeQuery(query)}`);
-      if (flags.json === true) printJson(ctx, status);
+      if (flags.json === true) printJson(ctx, maskStreamKeys(status));
       else if (status.kind === 'batch') printLines(ctx, describeBatchStatus(status));
       else printLines(ctx, describeJobStatus(status));
     });

@@ -1,3 +1,4 @@
+import { maskJobId, maskStreamKey, maskStreamKeys } from '../../jobs/index.js';
 import type { DeadLetterEntry, TakedownResult } from '../../jobs/index.js';
 import type { BatchStatus, JobStatus, JobStatusError } from '../../producer/index.js';
 import { formatTable } from '../output.js';
@@ -34,13 +35,13 @@ function payloadField(payload: unknown, key: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** `sid X / key Y` of a payload or DLQ entry (what an operator recognises). */
+/** `sid X / key abcd…xyz` of a payload or DLQ entry (what an operator recognises; keys masked). */
 export function describeTarget(source: unknown): string {
   const sid = payloadField(source, 'sid');
   const key = payloadField(source, 'streamKey');
   const parts: string[] = [];
   if (sid !== undefined) parts.push(`sid ${sid}`);
-  if (key !== undefined) parts.push(`key ${key}`);
+  if (key !== undefined) parts.push(`key ${maskStreamKey(key)}`);
   return parts.join(' / ');
 }
 
@@ -67,10 +68,13 @@ export function describeJobStatus(status: JobStatus): string[] {
   if (t.finishedAt !== undefined) rows.push(['finished', t.finishedAt]);
   if (t.deadLetteredAt !== undefined) rows.push(['dead-lettered', t.deadLetteredAt]);
   const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = [`takedown ${status.jobId}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
+  const lines = [
+    `takedown ${maskJobId(status.jobId)}`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+  ];
   for (const other of status.related ?? []) {
     lines.push(
-      `  also: ${other.jobId} (${other.state}${other.timestamps.dueAt === undefined ? '' : `, due ${other.timestamps.dueAt}`})`,
+      `  also: ${maskJobId(other.jobId)} (${other.state}${other.timestamps.dueAt === undefined ? '' : `, due ${other.timestamps.dueAt}`})`,
     );
   }
   return lines;
@@ -106,8 +110,8 @@ export function describeDeadLetter(entry: DeadLetterEntry): string[] {
   if (entry.enqueuedAt !== undefined) rows.push(['enqueued', entry.enqueuedAt]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
-    `dead-lettered takedown ${entry.jobId}`,
+    `dead-lettered takedown ${maskJobId(entry.jobId)}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
-    `  payload  ${JSON.stringify(entry.payload)}`,
+    `  payload  ${JSON.stringify(maskStreamKeys(entry.payload))}`,
   ];
 }

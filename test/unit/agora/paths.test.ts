@@ -91,7 +91,9 @@ describe('SID and stream key validation', () => {
     expect(e.retryable).toBe(false);
     expect(e.message).toContain('streamKey');
     expect(e.message).toContain("not '.' or '..'");
-    expect(e.message).toContain('(10240 chars)');
+    expect(e.message).toContain('a 10240-character value');
+    // A key is a credential: not even a slice of it is echoed.
+    expect(e.message).not.toContain('xxxx');
     expect(e.message.length).toBeLessThan(200);
   });
 
