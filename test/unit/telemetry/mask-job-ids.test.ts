@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { takedownJobId } from '../../../src/jobs/index.js';
 import { maskJobIds } from '../../../src/telemetry/mask-job-ids.js';
 
 describe('maskJobIds', () => {
@@ -8,6 +9,11 @@ describe('maskJobIds', () => {
       'tdtest:takedown:expire-app1-8N2W…JeA',
     );
     expect(maskJobIds('short key-app1-abc')).toBe('short key-app1-…');
+  });
+
+  it('leaves fingerprinted ids alone: they hold no key', () => {
+    const id = takedownJobId({ appId: 'app1', streamKey: '8N2WYQNaBp33hKecTezJeA' });
+    expect(maskJobIds(`tdtest:takedown:${id}`)).toBe(`tdtest:takedown:${id}`);
   });
 
   it('leaves SID job ids and other text alone', () => {
