@@ -7,6 +7,7 @@ import type { Job, Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { maskStreamKeys } from '../jobs/index.js';
 import { constantTimeEqual } from './constant-time-equal.js';
+import { dashboardRoutePolicy } from './dashboard-route-policy.js';
 import type { OpsLogger } from './ops-logger.js';
 
 /**
@@ -23,8 +24,12 @@ import type { OpsLogger } from './ops-logger.js';
  *   of BullMQ's bare `job.retry()`, which would keep the used-up attempt count and leave a stale
  *   DLQ entry behind. A failed job whose DLQ entry is not written yet answers an error, as the CLI
  *   does. Completed jobs cannot be retried (a finished takedown is done).
- * - Adding jobs, editing job data and obliterating the queue are refused: they would bypass the
- *   producer's validation and idempotent job ids, or wipe the idempotency records.
+ * - Pause and resume stay, logged with the Basic user who did them.
+ * - Everything that removes, reorders or fires jobs outside the producer (add, empty, clean,
+ *   remove, promote, priority/delay changes, data edits, obliterate, rate-limit and concurrency
+ *   changes) is refused with the CLI command that does it safely: dashboard-route-policy.ts,
+ *   where every Bull Board route is classified (an unclassified one is refused).
+ * - Stream keys are credentials: job data, results and progress are shown with keys masked.
  */
 export interface DashboardOptions {
   user: string;
@@ -54,22 +59,6 @@ export class DashboardRedriveError extends Error {
 }
 
 export const DASHBOARD_PATH = '/dashboard';
-
-/** Bull Board routes (method + route pattern) the dashboard refuses, with the reason shown. */
-const REFUSED_ROUTES: ReadonlyMap<string, string> = new Map([
-  [
-    'post /api/queues/:queueName/add',
-    'add takedowns with `takedown enqueue` or POST /v1/takedowns (validated, idempotent)',
-  ],
-  [
-    'patch /api/queues/:queueName/:jobId/update-data',
-    'job data holds the step cursor; it is never edited by hand',
-  ],
-  [
-    'put /api/queues/:queueName/obliterate',
-    'obliterating would delete the idempotency records; purge with `takedown dlq purge`',
-  ],
-]);
 
 type AdapterOptions = NonNullable<ConstructorParameters<typeof BullMQAdapter>[1]> & {
   allowCompletedRetries?: boolean;
@@ -118,6 +107,15 @@ class RedriveAdapter extends BullMQAdapter {
   }
 }
 
+/** The user of a Basic Authorization header (the dashboard's login), or undefined. */
+function basicUser(header: string | undefined): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(0, colon);
+}
+
 export async function registerDashboard(
   app: FastifyInstance,
   options: DashboardOptions,
@@ -150,22 +148,25 @@ export async function registerDashboard(
     uiConfig: { boardTitle: 'takedown' },
     handlerHooks: {
       before: (ctx: HookContext) => {
-        const refused = REFUSED_ROUTES.get(`${ctx.method} ${ctx.route}`);
-        if (refused === undefined) {
-          // An audit trail of what operators changed (queue name, job id; never credentials).
-          if (ctx.method !== 'get') {
-            logger.info(
-              { method: ctx.method, route: ctx.route, params: ctx.request.params },
-              'dashboard action',
-            );
-          }
+        const params = ctx.request.params;
+        const policy = dashboardRoutePolicy(ctx.method, ctx.route, params);
+        if (policy.kind === 'read') return undefined;
+        // Who did it: the Basic user (never the password). Queue name and job id only.
+        const who = {
+          user: basicUser(ctx.request.headers['authorization']),
+          method: ctx.method,
+          route: ctx.route,
+          params: maskStreamKeys(params),
+        };
+        if (policy.kind === 'action') {
+          logger.info({ ...who, action: policy.what }, 'dashboard action');
           return undefined;
         }
-        logger.warn({ method: ctx.method, route: ctx.route }, 'dashboard action refused');
+        logger.warn(who, 'dashboard action refused');
         return {
           allow: false,
           status: 403,
-          message: `Not allowed from the dashboard: ${refused}.`,
+          message: `Not allowed from the dashboard: ${policy.reason}.`,
         };
       },
     },
