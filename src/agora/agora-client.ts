@@ -249,6 +249,11 @@ export function createAgoraClient(options: AgoraClientOptions): AgoraClient {
       } catch {
         /* ignored */
       }
+      try {
+        x.opts?.onCall?.(info);
+      } catch {
+        /* ignored: an audit callback must not change the outcome of a call either */
+      }
     }
   }
 

@@ -58,6 +58,8 @@ export interface CallOptions {
    * takes the urgent lane from its next call.
    */
   urgent?: boolean;
+  /** Told about this call once it finished (the job's audit trail), like the client's onCall. */
+  onCall?: (info: CallInfo) => void;
 }
 
 /** What the client reports about every finished HTTP exchange (for metrics). */

@@ -1,5 +1,8 @@
 import convict from 'convict';
 import { REGIONS } from '../agora/types.js';
+import { parseAllowedHost } from './allowed-host.js';
+import { parseDuration } from './duration.js';
+import { splitIntakeToken } from './intake-token.js';
 
 /**
  * Value formats of the schema. Each says what is allowed, checks a value and returns what is
@@ -147,17 +150,58 @@ export const FORMATS = {
   },
   'td-file': optionalText((s) => s.length <= 4096 && !hasControl(s), 'a file path'),
   'td-token-list': {
-    allowed: `a comma-separated list of tokens, each at least ${MIN_TOKEN_LENGTH} characters without spaces`,
+    allowed: `a comma-separated list of name:token (or bare token) entries, each token at least ${MIN_TOKEN_LENGTH} characters without spaces; names 1-64 of A-Z a-z 0-9 . _ @ -, each used once`,
     check: (v) => {
       if (!Array.isArray(v)) return '';
       // Position only: a token is a secret and must not appear in the message.
       const i = v.findIndex(
-        (t) => typeof t !== 'string' || t.length < MIN_TOKEN_LENGTH || /[\s,]/.test(t),
+        (t) =>
+          typeof t !== 'string' ||
+          /[\s,]/.test(t) ||
+          splitIntakeToken(t).token.length < MIN_TOKEN_LENGTH,
       );
-      return i === -1 ? undefined : `token ${i + 1} of ${v.length} is too short or malformed`;
+      if (i !== -1) return `token ${i + 1} of ${v.length} is too short or malformed`;
+      const names = (v as string[])
+        .map((t) => splitIntakeToken(t).name)
+        .filter((n) => n !== undefined);
+      const twice = names.find((n, k) => names.indexOf(n) !== k);
+      return twice === undefined ? undefined : `the name ${JSON.stringify(twice)} is used twice`;
     },
     coerce: list,
   },
+  'td-host-list': {
+    allowed:
+      'a comma-separated list of host names, *.domain wildcards, each with an optional :port (no IP addresses)',
+    check: (v) => {
+      if (!Array.isArray(v)) return '';
+      const bad = (v as unknown[]).find(
+        (h) => typeof h !== 'string' || parseAllowedHost(h) === undefined,
+      );
+      return bad === undefined
+        ? undefined
+        : `${typeof bad === 'string' ? JSON.stringify(bad.slice(0, 60)) : typeof bad} is not a host name pattern`;
+    },
+    coerce: (raw) => list(raw.toLowerCase()),
+  },
+  'td-duration-list': {
+    allowed:
+      'a comma-separated list of delays such as 0,5s,5m,30m,2h (ms, s, m, h; a bare number is ms), at most 50',
+    check: (v) =>
+      Array.isArray(v) &&
+      v.length >= 1 &&
+      v.length <= 50 &&
+      v.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)
+        ? undefined
+        : '',
+    coerce: (raw) => list(raw).map((d) => parseDuration(d) ?? d),
+  },
+  // Standard Webhooks: whsec_ + base64 of 24-64 random bytes.
+  'td-webhook-secret': optionalText((s) => {
+    const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(s);
+    if (m === null) return false;
+    const bytes = Buffer.from(m[1] as string, 'base64').length;
+    return bytes >= 24 && bytes <= 64;
+  }, 'whsec_ followed by the base64 of 24-64 random bytes (e.g. whsec_$(openssl rand -base64 32))'),
 } satisfies Record<string, FormatSpec>;
 
 export type FormatName = keyof typeof FORMATS;

@@ -12,3 +12,6 @@ export type {
   RedisSettings,
   ResolvedConfig,
 } from './types.js';
+export { parseAllowedHost, type AllowedHost } from './allowed-host.js';
+export { parseDuration } from './duration.js';
+export { intakeRequester, splitIntakeToken } from './intake-token.js';

@@ -1,3 +1,4 @@
+import { splitIntakeToken } from './intake-token.js';
 import type { ResolvedConfig } from './types.js';
 
 export const REDACTED = '[redacted]';
@@ -32,7 +33,14 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
     dashboard: Object.freeze({ ...config.dashboard, password: mask(config.dashboard.password) }),
     intake: Object.freeze({
       ...config.intake,
-      tokens: Object.freeze(config.intake.tokens.map(() => REDACTED)),
+      // The name is not a secret and tells an operator which token is which.
+      tokens: Object.freeze(
+        config.intake.tokens.map((t) => {
+          const { name } = splitIntakeToken(t);
+          return name === undefined ? REDACTED : `${name}:${REDACTED}`;
+        }),
+      ),
     }),
+    callbacks: Object.freeze({ ...config.callbacks, secret: mask(config.callbacks.secret) }),
   });
 }

@@ -71,6 +71,15 @@ export interface ResolvedConfig {
     readonly maxBatch: number;
     readonly bodyLimitBytes: number;
   };
+  readonly callbacks: {
+    readonly secret: string | undefined;
+    readonly allowedHosts: readonly string[];
+    readonly timeoutMs: number;
+    /** Delay before attempt 1, 2, …, in ms; its length is the number of attempts. */
+    readonly retrySchedule: readonly number[];
+    readonly concurrency: number;
+  };
+  readonly audit: { readonly retentionDays: number };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   /** The redacted form as JSON (JSON.stringify also gives the redacted form). */
   toString(): string;

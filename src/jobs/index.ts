@@ -79,3 +79,21 @@ export {
   batchKey,
   rateLimitKey,
 } from './queue-names.js';
+export { CALLBACK_URL_MAX_CHARS, checkCallbackUrl, describeCallbackUrl } from './callback-url.js';
+export type { AllowedHost } from './callback-url.js';
+export {
+  AUTOMATED_DECISIONS,
+  DECISION_GROUNDS,
+  FACTS_MAX_CHARS,
+  LEGAL_GROUND_MAX_CHARS,
+  MODERATION_FIELDS,
+  MODERATION_REQUIRED,
+  SOURCE_TYPES,
+  TERRITORIES,
+} from './moderation.js';
+export type {
+  AutomatedDecision,
+  DecisionGround,
+  ModerationFields,
+  SourceType,
+} from './moderation.js';

@@ -1,4 +1,4 @@
-import type { AgoraApi, CallOptions, LoggerLike, Region } from '../agora/types.js';
+import type { AgoraApi, CallInfo, CallOptions, LoggerLike, Region } from '../agora/types.js';
 import type { TakedownProgress, TakedownStep } from './takedown-progress.js';
 
 /** Verify rounds the issue allows before giving up with a retryable error. */
@@ -31,12 +31,17 @@ export interface TakedownDeps {
   now?(): number;
   /** Wraps each step run, e.g. in a tracing span (the worker passes src/telemetry's). */
   traceStep?<T>(step: TakedownStep, run: () => Promise<T>): Promise<T>;
+  /** Told about every finished Agora call of this takedown (the audit trail). */
+  onCall?(info: CallInfo): void;
+  /** Told when a call showed the stream live, with Agora's `beginAt` (DSA content_date). */
+  onStreamSeen?(beginAt: string): void;
 }
 
 /** Per-call options for the API: the job's signal and logger, without undefined members. */
-export function callOptions(deps: Pick<TakedownDeps, 'signal' | 'logger'>): CallOptions {
+export function callOptions(deps: Pick<TakedownDeps, 'signal' | 'logger' | 'onCall'>): CallOptions {
   const opts: CallOptions = {};
   if (deps.signal !== undefined) opts.signal = deps.signal;
   if (deps.logger !== undefined) opts.logger = deps.logger;
+  if (deps.onCall !== undefined) opts.onCall = deps.onCall;
   return opts;
 }

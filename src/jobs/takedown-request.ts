@@ -9,8 +9,27 @@ import {
   previewValue,
 } from '../agora/paths.js';
 import type { Region } from '../agora/types.js';
+import { checkCallbackUrl } from './callback-url.js';
+import type { AllowedHost } from './callback-url.js';
 import { InvalidPayloadError } from './errors.js';
 import type { FieldError } from './errors.js';
+import {
+  AUTOMATED_DECISIONS,
+  CATEGORY_RE,
+  DECISION_GROUNDS,
+  FACTS_MAX_CHARS,
+  LEGAL_GROUND_MAX_CHARS,
+  MODERATION_FIELDS,
+  MODERATION_REQUIRED,
+  SOURCE_TYPES,
+  TERRITORIES,
+} from './moderation.js';
+import type {
+  AutomatedDecision,
+  DecisionGround,
+  ModerationFields,
+  SourceType,
+} from './moderation.js';
 
 /**
  * The takedown request (what producers accept) and the payload (what a job stores), version 1.
@@ -55,7 +74,7 @@ export const REQUESTED_BY_MAX_CHARS = 200;
 export const BATCH_ID_MAX_CHARS = 64;
 
 /** What a caller may send. `region` and one of `sid`/`streamKey` are required. */
-export interface TakedownRequest {
+export interface TakedownRequest extends ModerationFields {
   region: Region;
   /** Defaults to the configured App ID (`AGORA_APP_ID`). */
   appId?: string;
@@ -67,10 +86,12 @@ export interface TakedownRequest {
   /** @defaultValue 'normal' */
   priority?: TakedownPriority;
   batchId?: string;
+  /** Where the outcome is POSTed (signed); see callback-url.ts for what is allowed. */
+  callbackUrl?: string;
 }
 
 /** What a takedown job carries (`job.data.payload`). */
-export interface TakedownPayload {
+export interface TakedownPayload extends ModerationFields {
   v: 1;
   region: Region;
   appId: string;
@@ -81,6 +102,7 @@ export interface TakedownPayload {
   requestedBy?: string;
   priority: TakedownPriority;
   batchId?: string;
+  callbackUrl?: string;
   /** ISO 8601, set when the request was accepted. */
   requestedAt: string;
 }
@@ -90,6 +112,8 @@ export interface ParseTakedownRequestOptions {
   defaultAppId?: string | undefined;
   /** Clock for `requestedAt` (tests). */
   now?: () => Date;
+  /** `CALLBACK_ALLOWED_HOSTS`, parsed; loopback is always allowed. @defaultValue [] */
+  callbackAllowedHosts?: readonly AllowedHost[];
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
@@ -104,6 +128,8 @@ const REQUEST_FIELDS = [
   'requestedBy',
   'priority',
   'batchId',
+  'callbackUrl',
+  ...MODERATION_FIELDS,
 ] as const;
 const PAYLOAD_FIELDS = ['v', ...REQUEST_FIELDS, 'requestedAt'] as const;
 
@@ -212,6 +238,61 @@ class Collector {
       return undefined;
     }
     return value;
+  }
+
+  oneOf<T extends string>(field: string, values: readonly T[]): T | undefined {
+    const allowed = `one of ${values.join(', ')}`;
+    const value = this.string(field, allowed);
+    if (value === undefined) return undefined;
+    if (!(values as readonly string[]).includes(value)) {
+      this.add(field, `${field} must be ${allowed}; got ${previewValue(value)}`);
+      return undefined;
+    }
+    return value as T;
+  }
+
+  /** Requests also take yes/no/true/false strings (CSV cells); payloads hold a boolean. */
+  yesNo(field: string): boolean | undefined {
+    const value = this.present(field);
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (this.mode === 'request' && typeof value === 'string') {
+      const lower = value.trim().toLowerCase();
+      if (lower === 'true' || lower === 'yes') return true;
+      if (lower === 'false' || lower === 'no') return false;
+    }
+    const got = typeof value === 'string' ? previewValue(value) : typeName(value);
+    this.add(field, `${field} must be true or false (also "yes"/"no"); got ${got}`);
+    return undefined;
+  }
+
+  /** EU/EEA country codes: an array, or (requests) a comma/space separated string. */
+  territories(field: string): string[] | undefined {
+    const value = this.present(field);
+    if (value === undefined) return undefined;
+    const allowed = 'EU/EEA country codes such as ["DE","FR"] (or "DE,FR")';
+    let items: unknown[];
+    if (Array.isArray(value)) items = value;
+    else if (this.mode === 'request' && typeof value === 'string')
+      items = value.split(/[\s,]+/).filter((s) => s !== '');
+    else {
+      this.add(field, `${field} must be ${allowed}; got ${typeName(value)}`);
+      return undefined;
+    }
+    const out: string[] = [];
+    for (const item of items) {
+      const code = typeof item === 'string' ? item.toUpperCase() : undefined;
+      if (code === undefined || !(TERRITORIES as readonly string[]).includes(code)) {
+        const got = typeof item === 'string' ? previewValue(item) : typeName(item);
+        this.add(field, `${field} must hold ${allowed}; got ${got}`);
+        return undefined;
+      }
+      if (!out.includes(code)) out.push(code);
+    }
+    if (out.length === 0) {
+      this.add(field, `${field} must name at least one country: ${allowed}`);
+      return undefined;
+    }
+    return out;
   }
 
   unknownFields(known: readonly string[]): void {
@@ -333,6 +414,20 @@ function validate(
     (v) => typeof v === 'string' && v.length <= BATCH_ID_MAX_CHARS && BATCH_ID_RE.test(v),
   );
 
+  let callbackUrl: string | undefined;
+  const rawCallback = c.string('callbackUrl', 'an https URL');
+  if (rawCallback !== undefined) {
+    // A stored payload's host is checked by the callback worker against its own allow list.
+    const problem = checkCallbackUrl(
+      rawCallback,
+      mode === 'request' ? (options.callbackAllowedHosts ?? []) : 'shape-only',
+    );
+    if (problem === undefined) callbackUrl = rawCallback;
+    else c.add('callbackUrl', `callbackUrl ${problem}`);
+  }
+
+  const moderation = validateModeration(c);
+
   let requestedAt: string | undefined;
   if (mode === 'payload') {
     const allowed = 'an ISO 8601 timestamp such as 2026-01-01T12:00:00.000Z';
@@ -365,7 +460,47 @@ function validate(
   if (reason !== undefined) value.reason = reason;
   if (requestedBy !== undefined) value.requestedBy = requestedBy;
   if (batchId !== undefined) value.batchId = batchId;
-  return { ok: true, value };
+  if (callbackUrl !== undefined) value.callbackUrl = callbackUrl;
+  return { ok: true, value: Object.assign(value, moderation) };
+}
+
+/** The moderation fields: each checked, and all required ones present once any is given. */
+function validateModeration(c: Collector): ModerationFields {
+  const out: ModerationFields = {};
+  const decisionGround = c.oneOf<DecisionGround>('decisionGround', DECISION_GROUNDS);
+  if (decisionGround !== undefined) out.decisionGround = decisionGround;
+  const legalGround = c.text('legalGround', LEGAL_GROUND_MAX_CHARS);
+  if (legalGround !== undefined) out.legalGround = legalGround;
+  const category = c.identifier(
+    'category',
+    'a DSA statement category such as STATEMENT_CATEGORY_VIOLENCE',
+    (v) => typeof v === 'string' && CATEGORY_RE.test(v),
+  );
+  if (category !== undefined) out.category = category;
+  const facts = c.text('facts', FACTS_MAX_CHARS);
+  if (facts !== undefined) out.facts = facts;
+  const automatedDetection = c.yesNo('automatedDetection');
+  if (automatedDetection !== undefined) out.automatedDetection = automatedDetection;
+  const automatedDecision = c.oneOf<AutomatedDecision>('automatedDecision', AUTOMATED_DECISIONS);
+  if (automatedDecision !== undefined) out.automatedDecision = automatedDecision;
+  const territorialScope = c.territories('territorialScope');
+  if (territorialScope !== undefined) out.territorialScope = territorialScope;
+  const sourceType = c.oneOf<SourceType>('sourceType', SOURCE_TYPES);
+  if (sourceType !== undefined) out.sourceType = sourceType;
+
+  const given = MODERATION_FIELDS.filter((f) => c.present(f) !== undefined);
+  if (given.length > 0) {
+    for (const field of MODERATION_REQUIRED) {
+      if (c.present(field) === undefined) {
+        c.add(
+          field,
+          `${field} is required when a request carries moderation fields (${given.join(', ')}): ` +
+            `a DSA statement of reasons needs ${MODERATION_REQUIRED.join(', ')}`,
+        );
+      }
+    }
+  }
+  return out;
 }
 
 /**

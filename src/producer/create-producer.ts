@@ -1,3 +1,5 @@
+import { parseAllowedHost } from '../config/index.js';
+import type { AllowedHost } from '../config/index.js';
 import { Queue } from 'bullmq';
 import type { Telemetry as QueueTelemetry } from 'bullmq';
 import { connectRedis, describeRedis } from '../redis/index.js';
@@ -47,6 +49,8 @@ export interface ProducerOptions {
    * carried in the job to the worker. Unset when tracing is off.
    */
   telemetry?: QueueTelemetry;
+  /** `CALLBACK_ALLOWED_HOSTS`: hosts a request's callbackUrl may name besides loopback. @defaultValue [] */
+  callbackAllowedHosts?: readonly string[];
 }
 
 export interface Producer {
@@ -69,6 +73,18 @@ export interface Producer {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+
+function allowedHosts(entries: readonly string[]): AllowedHost[] {
+  return entries.map((entry) => {
+    const host = parseAllowedHost(entry);
+    if (host === undefined) {
+      throw new RangeError(
+        `callbackAllowedHosts: ${JSON.stringify(entry.slice(0, 60))} is not a host name pattern`,
+      );
+    }
+    return host;
+  });
+}
 
 function checkOptions(options: ProducerOptions): void {
   if (!Number.isInteger(options.attempts) || options.attempts < 1) {
@@ -137,6 +153,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     });
   }
 
+  const defaultAppId = options.defaultAppId === '' ? undefined : options.defaultAppId;
   const ctx: ProducerContext = {
     client,
     queue,
@@ -144,7 +161,11 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     prefix: options.prefix,
     attempts: options.attempts,
     idempotencyWindowS: options.idempotencyWindowS,
-    defaultAppId: options.defaultAppId === '' ? undefined : options.defaultAppId,
+    defaultAppId,
+    parseOptions: {
+      defaultAppId,
+      callbackAllowedHosts: allowedHosts(options.callbackAllowedHosts ?? []),
+    },
     logger,
   };
 

@@ -101,7 +101,7 @@ export async function enqueueMany(
   const progress: BatchProgress = { total, validated: 0, enqueued: 0, duplicates: 0, rejected: 0 };
   const report = (): void => options.onProgress?.({ ...progress });
   const results = new Array<BatchItemResult | undefined>(total);
-  const parseOptions = { defaultAppId: ctx.defaultAppId };
+  const parseOptions = ctx.parseOptions;
 
   // Strict: the whole input is checked before the first write.
   let prevalidated: ParseResult<TakedownPayload>[] | undefined;

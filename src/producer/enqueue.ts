@@ -91,7 +91,7 @@ export function takedownJobOptions(
 
 /** Validates one request into a payload, or throws ValidationError naming every bad field. */
 export function toPayload(ctx: ProducerContext, request: unknown): TakedownPayload {
-  const parsed = parseTakedownRequest(request, { defaultAppId: ctx.defaultAppId });
+  const parsed = parseTakedownRequest(request, ctx.parseOptions);
   if (!parsed.ok) throw new ValidationError(parsed.errors);
   return parsed.value;
 }

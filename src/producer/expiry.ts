@@ -48,7 +48,7 @@ export interface ExpiryRef {
 }
 
 function expiryPayload(ctx: ProducerContext, request: unknown): TakedownPayload {
-  const parsed = parseTakedownRequest(request, { defaultAppId: ctx.defaultAppId });
+  const parsed = parseTakedownRequest(request, ctx.parseOptions);
   const errors: FieldError[] = parsed.ok ? [] : [...parsed.errors];
   if (parsed.ok ? parsed.value.streamKey === undefined : !hasStreamKey(request)) {
     errors.push({

@@ -1,6 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/index.js';
-import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
+import type {
+  DeadLetterEntry,
+  ParseTakedownRequestOptions,
+  TakedownJobData,
+} from '../jobs/index.js';
 import type { ProducerLogger } from './producer-logger.js';
 
 export type TakedownQueue = Queue<TakedownJobData>;
@@ -15,5 +19,7 @@ export interface ProducerContext {
   attempts: number;
   idempotencyWindowS: number;
   defaultAppId: string | undefined;
+  /** What every request is validated with: the default App ID and the callback allow list. */
+  parseOptions: ParseTakedownRequestOptions;
   logger: ProducerLogger;
 }

@@ -18,7 +18,9 @@ export async function listKeySessions(
   const answer = await deps.api.listOnlineStreams(ref, callOptions(deps));
   const sids: string[] = [];
   for (const stream of answer.streams) {
-    if (stream.streamKey === key.streamKey && !sids.includes(stream.sid)) sids.push(stream.sid);
+    if (stream.streamKey !== key.streamKey) continue;
+    deps.onStreamSeen?.(stream.beginAt);
+    if (!sids.includes(stream.sid)) sids.push(stream.sid);
   }
   return { sids, requestId: answer.requestId };
 }

@@ -38,6 +38,7 @@ export async function resolveStep(
       return { ...next, sids: [], resolvedLive: false, step: 'done' };
     }
     const { stream } = answer;
+    deps.onStreamSeen?.(stream.beginAt);
     if (!isValidStreamKey(stream.streamKey)) {
       // Cutting the session without revoking its key would only make the encoder reconnect.
       throw new PermanentJobError(
