@@ -21,6 +21,9 @@ export const RECORDED_OUTCOMES: readonly RecordedOutcome[] = [
   'dead-lettered',
 ];
 
+export const CALLBACK_RESULTS = ['delivered', 'retry', 'failed', 'disabled'] as const;
+export type CallbackResult = (typeof CALLBACK_RESULTS)[number];
+
 /** Job states exported per queue by `takedown_queue_jobs` (BullMQ getJobCounts names). */
 export const QUEUE_STATES = [
   'waiting',
@@ -66,6 +69,12 @@ export interface TakedownMetrics {
   recordRateLimitWait(appId: string, cls: CallClass, ms: number): void;
   /** Sessions that verify found live (reconnects that slipped in) and cut. */
   recordReconnectsBlocked(n: number): void;
+  /**
+   * One callback delivery attempt: `delivered` (2xx), `retry` (will be tried again), `failed`
+   * (given up: attempts exhausted, refused URL, no secret) or `disabled` (410 Gone, or a URL
+   * already disabled).
+   */
+  recordCallback(result: CallbackResult): void;
   /** Sets how the queue gauges are read at scrape time (replaces any earlier reader). */
   collectQueueCounts(reader: QueueCountsReader): void;
 }
@@ -166,6 +175,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): TakedownMetri
     registers,
   });
 
+  const callbacksTotal = new Counter({
+    name: 'takedown_callback_deliveries_total',
+    help: 'Outcome callback delivery attempts, by result (delivered, retry, failed = given up, disabled = 410 Gone).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+
   const countErrors = new Counter({
     name: 'takedown_queue_counts_errors_total',
     help: 'Scrapes whose queue counts could not be read from Redis (the queue gauges were left empty).',
@@ -232,6 +248,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): TakedownMetri
   // Series that exist from the start, so rate()/increase() and absent-series alerts work from the first scrape.
   for (const outcome of RECORDED_OUTCOMES) jobsTotal.inc({ outcome }, 0);
   for (const step of RUN_STEPS) stepDuration.zero({ step });
+  for (const result of CALLBACK_RESULTS) callbacksTotal.inc({ result }, 0);
 
   const appIds = new Set<string>();
   const appIdLabel = (appId: string): string => {
@@ -247,6 +264,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): TakedownMetri
       const op = bounded(info.op, KNOWN_OPS);
       requestsTotal.inc({ op, status: statusLabel(info.status) });
       requestDuration.observe({ op }, toSeconds(info.durationMs));
+    },
+    recordCallback(result) {
+      callbacksTotal.inc({ result: CALLBACK_RESULTS.includes(result) ? result : 'failed' });
     },
     recordStep(step, ms) {
       stepDuration.observe({ step: bounded(step, KNOWN_STEPS) }, toSeconds(ms));

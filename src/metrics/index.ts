@@ -1,5 +1,12 @@
-export { createMetrics, OTHER_APP_ID, QUEUE_STATES, RECORDED_OUTCOMES } from './create-metrics.js';
+export {
+  CALLBACK_RESULTS,
+  createMetrics,
+  OTHER_APP_ID,
+  QUEUE_STATES,
+  RECORDED_OUTCOMES,
+} from './create-metrics.js';
 export type {
+  CallbackResult,
   CreateMetricsOptions,
   QueueCounts,
   QueueCountsReader,
