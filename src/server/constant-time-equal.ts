@@ -17,11 +17,19 @@ export function constantTimeEqual(a: string, b: string): boolean {
  * matched. The secrets are kept only as digests.
  */
 export function createSecretMatcher(secrets: readonly string[]): (candidate: string) => boolean {
+  const indexOf = createSecretIndex(secrets);
+  return (candidate) => indexOf(candidate) !== -1;
+}
+
+/** Like createSecretMatcher, but says which secret matched (its index), or -1. */
+export function createSecretIndex(secrets: readonly string[]): (candidate: string) => number {
   const digests = secrets.map(digest);
   return (candidate) => {
     const hashed = digest(candidate);
-    let found = false;
-    for (const d of digests) found = timingSafeEqual(hashed, d) || found;
+    let found = -1;
+    digests.forEach((d, i) => {
+      if (timingSafeEqual(hashed, d) && found === -1) found = i;
+    });
     return found;
   };
 }

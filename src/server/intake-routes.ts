@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { intakeRequester } from '../config/index.js';
 import { isConnectionError } from '../producer/index.js';
-import { createSecretMatcher } from './constant-time-equal.js';
+import { createSecretIndex } from './constant-time-equal.js';
 import type { OpsLogger } from './ops-logger.js';
 import type {
   IntakeBatchItemResult,
@@ -23,7 +24,10 @@ import type {
  */
 
 export interface IntakeOptions {
-  /** Accepted bearer tokens; the intake is mounted only when there is at least one. */
+  /**
+   * Accepted bearer tokens as `name:token` (or a bare token); the intake is mounted only when
+   * there is at least one. The name is recorded as the requester of the token's takedowns.
+   */
   tokens: readonly string[];
   /** Most items in one POST /v1/batches. */
   maxBatch: number;
@@ -104,6 +108,22 @@ function sendError(reply: FastifyReply, status: number, body: IntakeErrorBody): 
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The request as the producer gets it: the authenticated token's name is the requester. A
+ * `requestedBy` the caller sent (e.g. the moderator) is kept after it: `name/moderator`.
+ */
+export function withRequester(item: unknown, requester: string): unknown {
+  if (!isPlainObject(item)) return item;
+  const given = Object.hasOwn(item, 'requestedBy') ? item['requestedBy'] : undefined;
+  const requestedBy =
+    given === undefined || given === null || given === ''
+      ? requester
+      : typeof given === 'string'
+        ? `${requester}/${given}`
+        : given; // not a string: the payload schema names the field
+  return { ...item, requestedBy };
+}
+
 /** Decodes an intake body: strict UTF-8, then JSON. */
 export function parseJsonBody(
   body: Buffer,
@@ -131,7 +151,10 @@ export function registerIntakeRoutes(
 ): void {
   const { producer, maxBatch, bodyLimitBytes } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const tokenMatches = createSecretMatcher(options.tokens);
+  const requesters = options.tokens.map(intakeRequester);
+  const tokenIndex = createSecretIndex(requesters.map((r) => r.token));
+  const requesterOf = new WeakMap<FastifyRequest, string>();
+  const requester = (req: FastifyRequest): string => requesterOf.get(req) ?? 'intake';
 
   /** Runs a producer call; answers the error itself and returns undefined when it fails. */
   const call = async <T>(
@@ -171,7 +194,12 @@ export function registerIntakeRoutes(
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
     const token = match?.[1];
-    if (token !== undefined && tokenMatches(token)) return;
+    const index = token === undefined ? -1 : tokenIndex(token);
+    const found = requesters[index];
+    if (found !== undefined) {
+      requesterOf.set(req, found.name);
+      return;
+    }
     reply.header('www-authenticate', 'Bearer realm="takedown-intake"');
     await sendError(reply, 401, {
       error: 'unauthorized',
@@ -213,7 +241,7 @@ export function registerIntakeRoutes(
           ],
         });
       }
-      const body = req.body;
+      const body = withRequester(req.body, requester(req));
       const result = await call(reply, 'enqueue', () => producer.enqueue(body));
       if (!result) return reply;
       return reply.code(result.status === 'duplicate' ? 200 : 202).send(toIntakeResult(result));
@@ -254,7 +282,10 @@ export function registerIntakeRoutes(
           fieldErrors: [{ field: '(body)', message }],
         });
       }
-      const result = await call(reply, 'enqueue-batch', () => producer.enqueueMany(items));
+      const who = requester(req);
+      const result = await call(reply, 'enqueue-batch', () =>
+        producer.enqueueMany(items.map((item) => withRequester(item, who))),
+      );
       if (!result) return reply;
       return reply.code(202).send({
         batchId: result.batchId,

@@ -20,6 +20,8 @@ import { quitRedis } from './quit-redis.js';
 import { settleWithin } from './settle-within.js';
 import { createRateLimiter } from './rate-limiter.js';
 import type { Telemetry } from '../telemetry/index.js';
+import { startOutcomes } from './start-outcomes.js';
+import { combineHooks } from './worker-hooks.js';
 
 export interface RunWorkerOptions {
   config: ResolvedConfig;
@@ -146,6 +148,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       isWorkerRunning: () => takedownWorker?.worker.isRunning() === true,
       telemetry,
     });
+    // Audit trail + outcome callbacks; `outcomes.onTakedownConfirmed` records Agora confirmations.
+    const outcomes = await startOutcomes({ config, logger, metrics, closers });
     takedownWorker = await createTakedownWorker({
       redis: config.redis,
       prefix: config.prefix,
@@ -156,7 +160,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       limiter,
       logger,
       retryAfterMaxMs: config.agora.retryAfterMaxMs,
-      hooks: createMetricsHooks(metrics),
+      hooks: combineHooks(createMetricsHooks(metrics), outcomes.hooks),
       ...(telemetry === undefined ? {} : { telemetry }),
       // Done above, before the ops server took its port.
       checkRedis: false,
@@ -288,6 +292,7 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
       prefix: config.prefix,
       logger,
       defaultAppId: config.agora.appId,
+      callbackAllowedHosts: config.callbacks.allowedHosts,
       attempts: config.takedown.attempts,
       idempotencyWindowS: config.takedown.idempotencyWindowS,
       ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry.bullmq }),

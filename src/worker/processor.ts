@@ -16,8 +16,9 @@ import { promoteIfRaised } from './promote-if-raised.js';
 import type { ReadPriority } from './promote-if-raised.js';
 import { withUrgency } from './urgency-aware-api.js';
 import type { StepTracer } from '../telemetry/index.js';
+import { settleWithin } from './settle-within.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
-import type { WorkerHooks } from './worker-hooks.js';
+import type { JobRun, JobRunOutcome, WorkerHooks } from './worker-hooks.js';
 
 export interface ProcessorOptions {
   /** The rate-limited API (withRateLimit over the Agora client). */
@@ -59,6 +60,9 @@ export type TakedownProcessor = (
   token: string | undefined,
   signal: AbortSignal | undefined,
 ) => Promise<TakedownResult>;
+
+/** Longest wait for a run's audit/callback recording before the job moves on. */
+const RUN_RECORD_TIMEOUT_MS = 5000;
 
 const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
   await sleepFor(ms, undefined, signal === undefined ? undefined : { signal });
@@ -126,8 +130,37 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
     });
   };
 
+  /** Hands the run to onRunFinished; its failure is logged and never changes the job's fate. */
+  const finishRun = async (run: JobRun, logger: LoggerLike): Promise<void> => {
+    if (hooks?.onRunFinished === undefined) return;
+    const recorded = hooks.onRunFinished(run).catch((err: unknown) => {
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'audit/callback recording of this run failed; the takedown is unaffected',
+      );
+    });
+    // Bounded: with Redis away the write waits forever, and a shutdown must not.
+    if (!(await settleWithin(recorded, RUN_RECORD_TIMEOUT_MS))) {
+      logger.warn(
+        { timeoutMs: RUN_RECORD_TIMEOUT_MS },
+        'audit/callback recording is slow; not waiting',
+      );
+    }
+  };
+
   return async function processTakedown(job, token, signal) {
     const startedAt = now();
+    const run: JobRun = {
+      jobId: job.id ?? 'unknown',
+      payload: payloadOf(job.data),
+      enqueuedAt: job.timestamp,
+      attempt: job.attemptsMade + 1,
+      steps: [],
+      calls: [],
+      streamSeen: [],
+      end: 'retry',
+      finishedAt: startedAt,
+    };
     let logger = options.logger.child(jobBindings(job, undefined));
     const stored =
       typeof job.data === 'object' && job.data !== null ? (job.data as { progress?: unknown }) : {};
@@ -162,7 +195,10 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
                 traceStep(step, { jobId: job.id, attempt: job.attemptsMade + 1 }, run),
             }),
         // A bare step change is not persisted, so the failing step is known from here too.
+        onCall: (info) => run.calls.push({ ...info, at: now() }),
+        onStreamSeen: (beginAt) => run.streamSeen.push(beginAt),
         onStep: (step, durationMs, nextStep) => {
+          run.steps.push({ step, at: now(), durationMs: Math.round(durationMs) });
           failedStep = nextStep;
           logger.info({ step, durationMs: Math.round(durationMs) }, 'step done');
           safeHook(() => hooks?.onStep?.(step, durationMs));
@@ -181,24 +217,33 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
         'takedown completed',
       );
       safeHook(() => hooks?.onJobRun?.('completed', durationMs));
+      await finishRun({ ...run, end: 'completed', result, finishedAt: now() }, logger);
       return result;
     } catch (err) {
-      return handleJobError(err, {
-        job,
-        token,
-        signal,
-        failedStep,
-        // Counted where the entry is written, so an entry is reported once whoever writes it.
-        deadLetters: observedWriter(options.deadLetters, job, hooks, now),
-        logger,
-        maxRateLimited: options.maxRateLimited,
-        rateLimitBackoff: options.rateLimitBackoff,
-        now,
-        ...(readPriority === undefined
-          ? {}
-          : { afterPark: async () => void (await promoteIfRaised(job, readPriority)) }),
-        onOutcome: (outcome) => safeHook(() => hooks?.onJobRun?.(outcome, now() - startedAt)),
-      });
+      let end: JobRunOutcome = 'retry';
+      try {
+        return await handleJobError(err, {
+          job,
+          token,
+          signal,
+          failedStep,
+          // Counted where the entry is written, so an entry is reported once whoever writes it.
+          deadLetters: observedWriter(options.deadLetters, job, hooks, now),
+          logger,
+          maxRateLimited: options.maxRateLimited,
+          rateLimitBackoff: options.rateLimitBackoff,
+          now,
+          ...(readPriority === undefined
+            ? {}
+            : { afterPark: async () => void (await promoteIfRaised(job, readPriority)) }),
+          onOutcome: (outcome) => {
+            end = outcome;
+            safeHook(() => hooks?.onJobRun?.(outcome, now() - startedAt));
+          },
+        });
+      } finally {
+        await finishRun({ ...run, end, finishedAt: now() }, logger);
+      }
     }
   };
 }

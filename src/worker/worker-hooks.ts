@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { CallClass } from '../agora/index.js';
+import type { CallClass, CallInfo } from '../agora/index.js';
 import type { DeadLetterEntry, TakedownResult, TakedownStep } from '../jobs/index.js';
 
 /**
@@ -34,6 +34,25 @@ export function jobTiming(
   };
 }
 
+/** What one processing run of a takedown job did: the audit trail's raw material. */
+export interface JobRun {
+  jobId: string;
+  /** `job.data.payload` as stored: possibly invalid (a poison job). */
+  payload: unknown;
+  /** When the job was added (epoch ms). */
+  enqueuedAt: number;
+  /** 1-based. */
+  attempt: number;
+  steps: { step: TakedownStep; at: number; durationMs: number }[];
+  calls: (CallInfo & { at: number })[];
+  /** Agora's `beginAt` of the stream, each time a call showed it live. */
+  streamSeen: string[];
+  end: JobRunOutcome;
+  /** When `end` is `completed`. */
+  result?: TakedownResult;
+  finishedAt: number;
+}
+
 /** Optional callbacks for metrics. Must not throw (a throw is caught and ignored). */
 export interface WorkerHooks {
   onStep?(step: TakedownStep, durationMs: number): void;
@@ -47,6 +66,41 @@ export interface WorkerHooks {
    * the reconciler. Once per entry: writers that find the entry already there do not call it.
    */
   onDeadLetter?(entry: DeadLetterEntry, timing: JobTiming): void;
+  /**
+   * A processing run ended (completed, retry, parked, requeued or dead-lettered). Awaited by the
+   * processor before the job moves on, so a completed takedown's record and callback are queued
+   * before BullMQ marks it completed; a rejection is logged and never changes the job's fate.
+   */
+  onRunFinished?(run: JobRun): Promise<void>;
+}
+
+/** One set of hooks that calls each given set in order (metrics, audit, callbacks…). */
+export function combineHooks(...all: readonly WorkerHooks[]): WorkerHooks {
+  const each = <K extends keyof WorkerHooks>(name: K): NonNullable<WorkerHooks[K]>[] =>
+    all.map((h) => h[name]).filter((f): f is NonNullable<WorkerHooks[K]> => f !== undefined);
+  const combined: WorkerHooks = {};
+  const steps = each('onStep');
+  if (steps.length > 0) combined.onStep = (...a) => steps.forEach((f) => safeHook(() => f(...a)));
+  const runs = each('onJobRun');
+  if (runs.length > 0) combined.onJobRun = (...a) => runs.forEach((f) => safeHook(() => f(...a)));
+  const waits = each('onRateLimitWait');
+  if (waits.length > 0)
+    combined.onRateLimitWait = (...a) => waits.forEach((f) => safeHook(() => f(...a)));
+  const completed = each('onCompleted');
+  if (completed.length > 0)
+    combined.onCompleted = (...a) => completed.forEach((f) => safeHook(() => f(...a)));
+  const dead = each('onDeadLetter');
+  if (dead.length > 0)
+    combined.onDeadLetter = (...a) => dead.forEach((f) => safeHook(() => f(...a)));
+  const finished = each('onRunFinished');
+  if (finished.length > 0) {
+    combined.onRunFinished = async (run) => {
+      const results = await Promise.allSettled(finished.map((f) => f(run)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    };
+  }
+  return combined;
 }
 
 /** Runs a hook so that a throwing metrics callback never changes what happens to a job. */
