@@ -1,5 +1,22 @@
 /** What a row of a batch file can say: the takedown request fields (DESIGN §4). */
-export const BATCH_COLUMNS = ['sid', 'streamKey', 'region', 'appId', 'channel', 'reason'] as const;
+export const BATCH_COLUMNS = [
+  'sid',
+  'streamKey',
+  'region',
+  'appId',
+  'channel',
+  'reason',
+  'requestedBy',
+  'callbackUrl',
+  'decisionGround',
+  'legalGround',
+  'category',
+  'facts',
+  'automatedDetection',
+  'automatedDecision',
+  'territorialScope',
+  'sourceType',
+] as const;
 export type BatchColumn = (typeof BATCH_COLUMNS)[number];
 
 /** A row that cannot become a request at all (bad JSON, bad CSV syntax, invalid UTF-8). */

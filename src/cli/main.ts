@@ -4,7 +4,9 @@ import { ConfigError } from '../config/index.js';
 import { maskSecretsInText } from '../logging/index.js';
 import { ATTR, startTelemetry, TelemetrySettingsError } from '../telemetry/index.js';
 import type { Telemetry } from '../telemetry/index.js';
+import { auditCommand } from './commands/audit.js';
 import { batchCommand } from './commands/batch.js';
+import { callbacksCommand } from './commands/callbacks.js';
 import { channelCommand } from './commands/channel.js';
 import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
@@ -33,6 +35,8 @@ export const COMMANDS: readonly CommandFactory[] = [
   statusCommand,
   dlqCommand,
   statsCommand,
+  callbacksCommand,
+  auditCommand,
   simulatorCommand,
   demoCommand,
 ];

@@ -7,7 +7,11 @@ import {
 } from '../../batch/index.js';
 import type { BatchFormat, BatchRow, BatchRowError } from '../../batch/index.js';
 import { PRIORITY_VALUES, parseTakedownRequest } from '../../jobs/index.js';
-import type { FieldError, TakedownPriority } from '../../jobs/index.js';
+import type {
+  FieldError,
+  ParseTakedownRequestOptions,
+  TakedownPriority,
+} from '../../jobs/index.js';
 import { newBatchId } from '../../producer/index.js';
 import type {
   EnqueueManyResult,
@@ -25,13 +29,16 @@ import {
   EXIT_CODES_HELP,
   addConfigOption,
   readConfig,
+  requestParseOptions,
   toCliError,
   withProducer,
 } from './command-support.js';
 import type { ConfigFlags } from './command-support.js';
+import { addRequestFlags, requestFieldsFromFlags } from './request-flags.js';
+import type { RequestFlags } from './request-flags.js';
 import { createHeapGuard } from '../heap-guard.js';
 
-interface BatchFlags extends ConfigFlags {
+interface BatchFlags extends ConfigFlags, RequestFlags {
   format?: BatchFormat;
   dryRun?: boolean;
   strict?: boolean;
@@ -91,7 +98,9 @@ interface BatchRun {
   path: string;
   format: BatchFormat;
   priority: TakedownPriority | undefined;
-  defaultAppId: string | undefined;
+  parseOptions: ParseTakedownRequestOptions;
+  /** From the request flags (--requested-by or the OS user, --callback-url…): for rows that leave them empty. */
+  defaults: Readonly<Record<string, string>>;
   progress: BatchProgressDisplay;
   /** Line of the last row error seen (a row with two errors counts once). */
   lastErrorLine?: number;
@@ -143,17 +152,24 @@ function reject(report: BatchReport, line: number, field: string, message: strin
 
 /**
  * The row as a takedown request: `--priority` wins, else the row's own (JSONL), else bulk. Line
- * breaks in a reason (a multi-line spreadsheet cell) become spaces: takedown text is one line.
+ * breaks in a reason, facts or legal ground (a multi-line spreadsheet cell) become spaces: takedown text is one line.
  */
-function toRequest(row: BatchRow, priority: TakedownPriority | undefined): unknown {
+function toRequest(row: BatchRow, run: BatchRun): unknown {
+  const { priority } = run;
   if (row.record === undefined) return null;
   const request: Record<string, unknown> = { ...row.record };
+  for (const [field, value] of Object.entries(run.defaults)) {
+    const own = request[field];
+    if (own === undefined || own === null || own === '') request[field] = value;
+  }
   const own = request['priority'];
   if (priority !== undefined || own === undefined || own === null || own === '') {
     request['priority'] = priority ?? BATCH_DEFAULT_PRIORITY;
   }
-  const reason = request['reason'];
-  if (typeof reason === 'string') request['reason'] = reason.replace(/\s*(?:\r\n|\r|\n)\s*/g, ' ');
+  for (const field of ['reason', 'facts', 'legalGround']) {
+    const text = request[field];
+    if (typeof text === 'string') request[field] = text.replace(/\s*(?:\r\n|\r|\n)\s*/g, ' ');
+  }
   return request;
 }
 
@@ -245,9 +261,7 @@ async function scan(
       if (flush === undefined) {
         if (row.error !== undefined) rowError(report, run, row);
         else {
-          const parsed = parseTakedownRequest(toRequest(row, run.priority), {
-            defaultAppId: run.defaultAppId,
-          });
+          const parsed = parseTakedownRequest(toRequest(row, run), run.parseOptions);
           validated(report, row.line, parsed.ok ? undefined : parsed.errors);
         }
       } else if (row.error !== undefined && chunk.lines.at(-1) === row.line) {
@@ -255,7 +269,7 @@ async function scan(
       } else {
         // An unreadable row goes along as null: the producer counts it as rejected in the batch
         // record, so that `status --batch` agrees with this report.
-        chunk.requests.push(toRequest(row, run.priority));
+        chunk.requests.push(toRequest(row, run));
         chunk.lines.push(row.line);
         chunk.rowErrors.push(row.error === undefined ? undefined : [row.error]);
         if (chunk.requests.length >= BATCH_CHUNK_ROWS) {
@@ -392,7 +406,10 @@ export function batchCommand(ctx: CliContext): Command {
       'Take down every stream listed in a CSV or JSONL file, as one batch. The file is streamed ' +
         '(any size); every row is validated; valid rows are enqueued even when others are rejected ' +
         '(unless --strict). CSV header: sid,streamKey,region,appId,channel,reason (region and sid or ' +
-        'streamKey required; an empty appId means AGORA_APP_ID). JSONL: one object per line with the same fields.',
+        'streamKey required; an empty appId means AGORA_APP_ID), optionally requestedBy, callbackUrl and the ' +
+        'DSA columns decisionGround, legalGround, category, facts, automatedDetection, automatedDecision, ' +
+        'territorialScope, sourceType. JSONL: one object per line with the same fields. The request flags ' +
+        '(--requested-by, --callback-url, --decision-ground…) fill in what a row leaves empty.',
     )
     .argument('<file>', 'the batch file (.csv, .jsonl or .ndjson)')
     .addOption(
@@ -412,6 +429,7 @@ export function batchCommand(ctx: CliContext): Command {
       '--json',
       'print one JSON document: {batchId, dryRun, total, enqueued, duplicates, rejected, rejections}',
     );
+  addRequestFlags(command);
   addConfigOption(command);
   return command
     .addHelpText(
@@ -463,7 +481,8 @@ ${EXIT_CODES_HELP}`,
         path: file,
         format: info.format,
         priority: flags.priority,
-        defaultAppId: config.agora.appId,
+        parseOptions: requestParseOptions(config),
+        defaults: requestFieldsFromFlags(flags),
         progress,
       };
       try {

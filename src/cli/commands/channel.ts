@@ -19,8 +19,10 @@ import { describeMerge } from '../format/describe-merge.js';
 import { printError, printJson, printLines } from '../output.js';
 import { EXIT_CODES_HELP, addConfigOption, readConfig, withProducer } from './command-support.js';
 import type { ConfigFlags } from './command-support.js';
+import { addRequestFlags, requestFieldsFromFlags } from './request-flags.js';
+import type { RequestFlags } from './request-flags.js';
 
-interface ChannelFlags extends ConfigFlags {
+interface ChannelFlags extends ConfigFlags, RequestFlags {
   region?: string;
   channel?: string;
   appId?: string;
@@ -120,7 +122,7 @@ function streamRequest(
   // Without a key in the url, the takedown's resolve step asks Agora for it.
   if (stream.streamKey !== undefined) request['streamKey'] = stream.streamKey;
   if (flags.reason !== undefined) request['reason'] = flags.reason;
-  return request;
+  return { ...request, ...requestFieldsFromFlags(flags) };
 }
 
 interface SweepEntry {
@@ -180,6 +182,7 @@ export function channelCommand(ctx: CliContext): Command {
       '--json',
       'print {batchId, channel, streams, results: [{sid, streamKey, jobId, status, state}]}',
     );
+  addRequestFlags(command);
   addConfigOption(command);
   return command
     .addHelpText(

@@ -1,12 +1,20 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config/index.js';
-import type { ResolvedConfig } from '../../config/index.js';
-import type { FieldError } from '../../jobs/index.js';
+import type { Redis } from 'ioredis';
+import { ConfigError, loadConfig, parseAllowedHost } from '../../config/index.js';
+import type { AllowedHost, ResolvedConfig } from '../../config/index.js';
+import type { FieldError, ParseTakedownRequestOptions } from '../../jobs/index.js';
 import { createLogger } from '../../logging/index.js';
-import { RedisUnavailableError, ValidationError, createProducer } from '../../producer/index.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  RedisUnavailableError,
+  ValidationError,
+  connectRedis,
+  createProducer,
+} from '../../producer/index.js';
 import type { Producer } from '../../producer/index.js';
 import { activeTelemetry } from '../../telemetry/index.js';
 import { OperationalError, UsageError } from '../context.js';
+import { REQUEST_FLAGS } from './request-flags.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -49,7 +57,18 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   jobId: 'JOB_ID',
   batchId: '--batch',
   limit: '--limit',
+  ...REQUEST_FLAGS,
 };
+
+/** What a command validates requests with before connecting (the producer uses the same). */
+export function requestParseOptions(config: ResolvedConfig): ParseTakedownRequestOptions {
+  return {
+    defaultAppId: config.agora.appId,
+    callbackAllowedHosts: config.callbacks.allowedHosts
+      .map(parseAllowedHost)
+      .filter((h): h is AllowedHost => h !== undefined),
+  };
+}
 
 export interface FlagErrorOptions {
   /**
@@ -99,6 +118,7 @@ export async function withProducer<T>(
       prefix: config.prefix,
       logger,
       defaultAppId: config.agora.appId,
+      callbackAllowedHosts: config.callbacks.allowedHosts,
       attempts: config.takedown.attempts,
       idempotencyWindowS: config.takedown.idempotencyWindowS,
     });
@@ -111,6 +131,34 @@ export async function withProducer<T>(
     throw toCliError(err, what);
   } finally {
     await producer.close();
+  }
+}
+
+/**
+ * Runs `fn` with a plain Redis connection (commands that read the audit trail or the callback
+ * queue) and closes it afterwards; Redis unreachable → exit 1.
+ */
+export async function withRedis<T>(
+  config: ResolvedConfig,
+  what: string,
+  fn: (redis: Redis) => Promise<T>,
+): Promise<T> {
+  let redis: Redis;
+  try {
+    redis = await connectRedis({
+      url: config.redis.url,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      logger: createLogger({ level: 'warn', pretty: config.log.pretty }),
+    });
+  } catch (err) {
+    throw toCliError(err, what);
+  }
+  try {
+    return await fn(redis);
+  } catch (err) {
+    throw toCliError(err, what);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
   }
 }
 

@@ -7,9 +7,17 @@ import { UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 import { describeMerge } from '../format/describe-merge.js';
 import { printJson, printLines } from '../output.js';
-import { addConfigOption, formatFlagErrors, readConfig, withProducer } from './command-support.js';
+import {
+  addConfigOption,
+  formatFlagErrors,
+  readConfig,
+  requestParseOptions,
+  withProducer,
+} from './command-support.js';
+import { addRequestFlags, requestFieldsFromFlags } from './request-flags.js';
+import type { RequestFlags } from './request-flags.js';
 
-interface EnqueueFlags {
+interface EnqueueFlags extends RequestFlags {
   region?: string;
   sid?: string;
   key?: string;
@@ -37,7 +45,7 @@ export function toTakedownRequest(flags: EnqueueFlags): Record<string, string> {
   if (flags.channel !== undefined) request['channel'] = flags.channel;
   if (flags.reason !== undefined) request['reason'] = flags.reason;
   if (flags.priority !== undefined) request['priority'] = flags.priority;
-  return request;
+  return { ...request, ...requestFieldsFromFlags(flags) };
 }
 
 function describe(result: EnqueueResult): string {
@@ -84,6 +92,7 @@ export function enqueueCommand(ctx: CliContext): Command {
       '--json',
       'print {"jobId","status","state","priority"} (+ "merged" for a duplicate) as JSON',
     );
+  addRequestFlags(command);
   addConfigOption(command);
   return command
     .addHelpText(
@@ -92,13 +101,14 @@ export function enqueueCommand(ctx: CliContext): Command {
 Examples:
   $ takedown enqueue --region na --sid 0a1b2c3d --priority urgent
   $ takedown enqueue --region eu --key sk_live_123 --reason "policy 4.2" --json
-  $ takedown enqueue --region ap --sid 0a1b2c3d --key sk_live_123 --app-id 0123456789abcdef0123456789abcdef`,
+  $ takedown enqueue --region ap --sid 0a1b2c3d --key sk_live_123 --app-id 0123456789abcdef0123456789abcdef
+  $ takedown enqueue --region eu --sid 0a1b2c3d --requested-by alice --callback-url https://hooks.example.com/td`,
     )
     .action(async (flags: EnqueueFlags) => {
       const config = readConfig(ctx, flags);
       const request = toTakedownRequest(flags);
       // Validated before connecting: bad input is exit 2 whether or not Redis is up.
-      const parsed = parseTakedownRequest(request, { defaultAppId: config.agora.appId });
+      const parsed = parseTakedownRequest(request, requestParseOptions(config));
       if (!parsed.ok) throw invalidTakedown(parsed.errors);
 
       // withProducer maps Redis unreachable to exit 1 ("cannot enqueue: …") and closes the producer.

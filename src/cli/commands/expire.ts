@@ -14,11 +14,14 @@ import {
   addConfigOption,
   formatFlagErrors,
   readConfig,
+  requestParseOptions,
   withProducer,
 } from './command-support.js';
 import type { ConfigFlags } from './command-support.js';
+import { addRequestFlags, requestFieldsFromFlags } from './request-flags.js';
+import type { RequestFlags } from './request-flags.js';
 
-interface ExpireFlags extends ConfigFlags {
+interface ExpireFlags extends ConfigFlags, RequestFlags {
   region?: string;
   key?: string;
   sid?: string;
@@ -220,6 +223,7 @@ export function expireCommand(ctx: CliContext): Command {
     .option('--cancel', 'cancel the scheduled takedown of --key')
     .option('--list', 'list the scheduled takedowns, soonest first')
     .option('--json', 'print one JSON document');
+  addRequestFlags(command);
   addConfigOption(command);
   return command
     .addHelpText(
@@ -298,8 +302,9 @@ ${EXIT_CODES_HELP}`,
       if (flags.appId !== undefined) request['appId'] = flags.appId;
       if (flags.channel !== undefined) request['channel'] = flags.channel;
       if (flags.reason !== undefined) request['reason'] = flags.reason;
+      Object.assign(request, requestFieldsFromFlags(flags));
       // Validated before connecting: bad input is exit 2 whether or not Redis is up.
-      const parsed = parseTakedownRequest(request, { defaultAppId: config.agora.appId });
+      const parsed = parseTakedownRequest(request, requestParseOptions(config));
       if (!parsed.ok) throw new UsageError(formatFlagErrors(parsed.errors));
       const result = await withProducer(config, 'schedule the takedown', (p) =>
         p.scheduleExpiry(request, at as Date),
