@@ -51,7 +51,7 @@ export function checkCallbackUrl(
     return `must use https (or http to loopback); got ${url.protocol}`;
   }
   if (url.username !== '' || url.password !== '') {
-    return 'must not carry a user name or password (user:pass@host); sign-in is the webhook signature';
+    return 'must not carry a user name or password before the host; the webhook signature authenticates the sender';
   }
   const hostname = url.hostname.toLowerCase();
   if (isLoopback(hostname)) return undefined;

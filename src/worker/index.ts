@@ -44,5 +44,13 @@ export type {
 } from './rate-limiter.js';
 export { createReconciler } from './reconciler.js';
 export type { ReconcileSummary, Reconciler, ReconcilerOptions } from './reconciler.js';
-export { jobTiming } from './worker-hooks.js';
-export type { JobRunOutcome, JobTiming, WorkerHooks } from './worker-hooks.js';
+export { startOutcomes } from './start-outcomes.js';
+export type { StartOutcomesOptions } from './start-outcomes.js';
+export { createTakedownOutcomes } from './takedown-outcomes.js';
+export type {
+  TakedownConfirmation,
+  TakedownOutcomes,
+  TakedownOutcomesOptions,
+} from './takedown-outcomes.js';
+export { combineHooks, jobTiming } from './worker-hooks.js';
+export type { JobRun, JobRunOutcome, JobTiming, WorkerHooks } from './worker-hooks.js';

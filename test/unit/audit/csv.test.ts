@@ -1,0 +1,90 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import {
+  AUDIT_CSV_COLUMNS,
+  auditCsvHeader,
+  auditCsvRow,
+  csvCell,
+} from '../../../src/audit/index.js';
+import type { AuditRecord } from '../../../src/audit/index.js';
+
+function record(overrides: Partial<AuditRecord>): AuditRecord {
+  return {
+    jobId: 'sid-app1-s1',
+    requestedAt: '2026-01-02T03:04:05.000Z',
+    steps: [],
+    calls: [],
+    confirmations: [],
+    callbacks: [],
+    ...overrides,
+  };
+}
+
+describe('audit CSV escaping (issue 15)', () => {
+  it('round-trips commas, quotes, line breaks and unicode through an independent CSV parser', () => {
+    const nasty = [
+      'plain',
+      'a, b',
+      'say "hi"',
+      'line 1\nline 2',
+      'cr\r\nlf',
+      '"quoted", and, more "quotes"',
+      'ünïcödé ✓',
+      '',
+    ];
+    const text =
+      auditCsvHeader() +
+      nasty.map((reason, i) => auditCsvRow(record({ jobId: `job-${i}`, reason }))).join('');
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(nasty.length);
+    expect(Object.keys(rows[0] ?? {})).toEqual([...AUDIT_CSV_COLUMNS]);
+    rows.forEach((row, i) => {
+      expect(row['jobId']).toBe(`job-${i}`);
+      expect(row['reason']).toBe(nasty[i]);
+    });
+  });
+
+  it('neutralises cells a spreadsheet would run as formulas', () => {
+    for (const formula of ['=HYPERLINK("http://x")', '+1+1', '-2+3', '@SUM(A1)', '\tx']) {
+      const cell = csvCell(formula);
+      const [parsed] = parse(`${cell}\r\n`) as string[][];
+      expect(parsed?.[0]).toBe(`'${formula}`);
+    }
+    expect(csvCell('2026-01-02T03:04:05.000Z')).toBe('2026-01-02T03:04:05.000Z');
+    expect(csvCell(undefined)).toBe('');
+    expect(csvCell(false)).toBe('false');
+  });
+
+  it('puts the calls and steps of a record in one cell each', () => {
+    const text =
+      auditCsvHeader() +
+      auditCsvRow(
+        record({
+          requestedBy: 'moderation-bot',
+          calls: [
+            {
+              op: 'delete-key',
+              region: 'na',
+              status: 200,
+              requestId: 'r-1',
+              at: '2026-01-02T03:04:06.000Z',
+            },
+            {
+              op: 'disconnect',
+              region: 'na',
+              status: 404,
+              requestId: 'r-2',
+              at: '2026-01-02T03:04:07.000Z',
+            },
+          ],
+          steps: [{ step: 'revoke-key', at: '2026-01-02T03:04:06.000Z', durationMs: 12 }],
+        }),
+      );
+    const [row] = parse(text, { columns: true }) as Record<string, string>[];
+    expect(row?.['agoraCalls']).toBe(
+      'delete-key na 200 r-1 2026-01-02T03:04:06.000Z; disconnect na 404 r-2 2026-01-02T03:04:07.000Z',
+    );
+    expect(row?.['steps']).toBe('revoke-key 2026-01-02T03:04:06.000Z 12ms');
+    expect(row?.['requestedBy']).toBe('moderation-bot');
+  });
+});
