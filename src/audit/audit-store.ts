@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { AuditEvent, RequestEvent } from './audit-event.js';
 import { auditKeys, auditRecordId } from './audit-keys.js';
 
@@ -21,7 +21,7 @@ type AppendCommand = (numKeys: number, ...args: (string | number)[]) => Promise<
 
 export interface AuditStoreOptions {
   /** A connection the store may use (it is not closed by the store). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   retentionDays: number;
   now?: () => number;

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import type { LoggerLike } from '../agora/index.js';
 import type { AuditStore } from '../audit/index.js';
 import type { AllowedHost } from '../jobs/index.js';
@@ -16,7 +16,7 @@ export type CallbackAttemptResult = 'delivered' | 'retry' | 'failed' | 'disabled
 
 export interface CallbackWorkerOptions {
   /** The worker's connection (`maxRetriesPerRequest: null`); owned by the caller. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   /** `CALLBACK_SECRET`; without it every callback fails (listed by `callbacks list --failed`). */
   secret: string | undefined;

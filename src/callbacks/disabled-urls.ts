@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import { describeCallbackUrl } from '../jobs/index.js';
 
 /**
@@ -15,7 +15,7 @@ export interface DisabledUrls {
 
 const field = (url: string): string => createHash('sha256').update(url).digest('hex');
 
-export function createDisabledUrls(redis: Redis, prefix: string): DisabledUrls {
+export function createDisabledUrls(redis: RedisClient, prefix: string): DisabledUrls {
   const key = `${prefix}:callbacks:disabled`;
   return {
     async isDisabled(url) {

@@ -23,7 +23,7 @@ export type {
 } from './expiry.js';
 export type { TakedownState } from './job-state.js';
 export type { ProducerLogger } from './producer-logger.js';
-export { connectRedis, redactRedisUrl } from './redis-connection.js';
+export { redactRedisUrl } from './redis-connection.js';
 export type { LimiterState, ProducerStats, QueueCounts } from './stats.js';
 export type {
   BatchStateCounts,

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { LoggerLike } from '../agora/index.js';
 import { createAuditStore } from '../audit/index.js';
 import { CALLBACK_QUEUE, createCallbackSender, createCallbackWorker } from '../callbacks/index.js';
 import { parseAllowedHost } from '../config/index.js';
 import type { AllowedHost, ResolvedConfig } from '../config/index.js';
 import type { TakedownMetrics } from '../metrics/index.js';
+import { createRedisConnection } from '../redis/index.js';
 import { quitRedis } from './quit-redis.js';
 import { createTakedownOutcomes } from './takedown-outcomes.js';
 import type { TakedownOutcomes } from './takedown-outcomes.js';
@@ -25,7 +25,7 @@ export interface StartOutcomesOptions {
  */
 export async function startOutcomes(options: StartOutcomesOptions): Promise<TakedownOutcomes> {
   const { config, logger, metrics, closers } = options;
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const redis = createRedisConnection(config.redis, { role: 'worker' });
   redis.on('error', (err: Error) =>
     logger.warn({ err: err.message }, 'audit/callback connection error'),
   );
@@ -46,7 +46,7 @@ export async function startOutcomes(options: StartOutcomesOptions): Promise<Take
       'CALLBACK_SECRET is not set: takedowns that ask for a callback get none (see takedown callbacks list --failed)',
     );
   }
-  const workerRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const workerRedis = createRedisConnection(config.redis, { role: 'worker' });
   workerRedis.on('error', () => undefined); // reported by the worker's 'error' listener
   closers.push({ what: 'callback worker connection', close: () => quitRedis(workerRedis) });
   const worker = createCallbackWorker({

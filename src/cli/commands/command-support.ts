@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { ConfigError, loadConfig, parseAllowedHost } from '../../config/index.js';
 import type { AllowedHost, ResolvedConfig } from '../../config/index.js';
 import type { FieldError, ParseTakedownRequestOptions } from '../../jobs/index.js';
@@ -8,9 +7,10 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   RedisUnavailableError,
   ValidationError,
-  connectRedis,
   createProducer,
 } from '../../producer/index.js';
+import { connectRedis, describeRedis } from '../../redis/index.js';
+import type { RedisClient } from '../../redis/index.js';
 import type { Producer } from '../../producer/index.js';
 import { activeTelemetry } from '../../telemetry/index.js';
 import { OperationalError, UsageError } from '../context.js';
@@ -141,18 +141,21 @@ export async function withProducer<T>(
 export async function withRedis<T>(
   config: ResolvedConfig,
   what: string,
-  fn: (redis: Redis) => Promise<T>,
+  fn: (redis: RedisClient) => Promise<T>,
 ): Promise<T> {
-  let redis: Redis;
+  let redis: RedisClient;
   try {
-    redis = await connectRedis({
-      url: config.redis.url,
+    redis = await connectRedis(config.redis, {
+      role: 'producer',
       connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
-      logger: createLogger({ level: 'warn', pretty: config.log.pretty }),
     });
   } catch (err) {
-    throw toCliError(err, what);
+    throw new OperationalError(
+      `cannot ${what}: Redis at ${describeRedis(config.redis)} is unreachable (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
+  redis.on('error', () => undefined); // failing calls report it
   try {
     return await fn(redis);
   } catch (err) {

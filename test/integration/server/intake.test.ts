@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { intakeRequester } from '../../../src/config/index.js';
 import { TAKEDOWN_QUEUE } from '../../../src/jobs/index.js';
 import { createMetrics } from '../../../src/metrics/index.js';
 import { createProducer } from '../../../src/producer/index.js';
@@ -131,7 +132,9 @@ describe('HTTP intake with the real producer', () => {
       region: 'na',
       sid: 'sidIntake1',
       priority: 'urgent',
-      requestedBy: 'mod-svc',
+      // The token is the requester (a bare token is named by its fingerprint); the body's
+      // requestedBy follows it.
+      requestedBy: `${intakeRequester(TOKEN).name}/mod-svc`,
     });
 
     res = await call(server, 'GET', `/v1/takedowns/sid-${APP_ID}-nosuchsid`);

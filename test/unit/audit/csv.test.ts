@@ -35,7 +35,7 @@ describe('audit CSV escaping (issue 15)', () => {
     const text =
       auditCsvHeader() +
       nasty.map((reason, i) => auditCsvRow(record({ jobId: `job-${i}`, reason }))).join('');
-    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    const rows: Record<string, string>[] = parse(text, { columns: true });
     expect(rows).toHaveLength(nasty.length);
     expect(Object.keys(rows[0] ?? {})).toEqual([...AUDIT_CSV_COLUMNS]);
     rows.forEach((row, i) => {
@@ -47,7 +47,7 @@ describe('audit CSV escaping (issue 15)', () => {
   it('neutralises cells a spreadsheet would run as formulas', () => {
     for (const formula of ['=HYPERLINK("http://x")', '+1+1', '-2+3', '@SUM(A1)', '\tx']) {
       const cell = csvCell(formula);
-      const [parsed] = parse(`${cell}\r\n`) as string[][];
+      const [parsed]: string[][] = parse(`${cell}\r\n`);
       expect(parsed?.[0]).toBe(`'${formula}`);
     }
     expect(csvCell('2026-01-02T03:04:05.000Z')).toBe('2026-01-02T03:04:05.000Z');
@@ -80,7 +80,7 @@ describe('audit CSV escaping (issue 15)', () => {
           steps: [{ step: 'revoke-key', at: '2026-01-02T03:04:06.000Z', durationMs: 12 }],
         }),
       );
-    const [row] = parse(text, { columns: true }) as Record<string, string>[];
+    const [row]: Record<string, string>[] = parse(text, { columns: true });
     expect(row?.['agoraCalls']).toBe(
       'delete-key na 200 r-1 2026-01-02T03:04:06.000Z; disconnect na 404 r-2 2026-01-02T03:04:07.000Z',
     );
