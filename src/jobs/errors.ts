@@ -33,6 +33,22 @@ export class PermanentJobError extends Error {
   readonly retryable = false;
 }
 
+/** The request's stream key is not the key the named SID pushes with: nothing is revoked or cut. */
+export class KeySidMismatchError extends PermanentJobError {
+  override readonly name: string = 'KeySidMismatchError';
+}
+
+/** The SID is not live in the request's region but in another one (named in `region`). */
+export class WrongRegionError extends PermanentJobError {
+  override readonly name: string = 'WrongRegionError';
+  readonly region: string;
+
+  constructor(message: string, options: { region: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.region = options.region;
+  }
+}
+
 /** The domain says try later; `retryAfterMs`, when set, wins over the exponential backoff. */
 export class RetryableJobError extends Error {
   override readonly name: string = 'RetryableJobError';

@@ -3,7 +3,9 @@
 // helpers inside takedown-request.ts; callers go through runTakedown and the parse/assert pair.
 export {
   InvalidPayloadError,
+  KeySidMismatchError,
   PermanentJobError,
+  WrongRegionError,
   RetryableJobError,
   ResumeLaterError,
   VerifyFailedError,

@@ -1,5 +1,8 @@
 import { isValidStreamKey, previewValue } from '../../agora/paths.js';
-import { PermanentJobError } from '../errors.js';
+import { REGIONS } from '../../agora/types.js';
+import type { Region } from '../../agora/types.js';
+import { KeySidMismatchError, PermanentJobError, WrongRegionError } from '../errors.js';
+import { maskStreamKey } from '../../logging/mask-stream-key.js';
 import type { TakedownDeps } from '../takedown-deps.js';
 import { callOptions } from '../takedown-deps.js';
 import { withRequestId, withSids } from '../takedown-progress.js';
@@ -8,15 +11,16 @@ import type { TakedownPayload } from '../takedown-request.js';
 import { listKeySessions } from './list-key-sessions.js';
 
 /**
- * Learns what the request did not say, and persists what it learned from the API: after the
- * revocation the API no longer tells it (a SID gone offline names no key, a deleted key no
- * channel), and a retry must still revoke that key and list by that channel.
- * - SID and key: nothing is missing, so no call and nothing to persist. The key's other live
- *   sessions (if any) are not looked for here: verify (on by default) lists the key's sessions
- *   after the revocation and cuts every one still live, the named SID's reconnects included.
- *   With verify disabled only the named SID is cut.
- * - SID without key: query the SID; its url names the key (and the stream its channel). Not
- *   live → nothing to revoke or cut: straight to `done` (outcome `already-offline`).
+ * Learns what the request did not say, checks what it did say, and persists what it learned
+ * from the API: after the revocation the API no longer tells it (a SID gone offline names no
+ * key, a deleted key no channel), and a retry must still revoke that key and list by that channel.
+ * - A SID (with or without a key): query it in the job's region before anything is revoked.
+ *   - Live: its url names its key. A key given with it must be that key, or the takedown stops
+ *     for good (KeySidMismatchError): revoking it would hit another streamer's key while this
+ *     push reconnects with its own. Without a key, the url's key is the one to revoke.
+ *   - Not live here: the other regions are asked. Live elsewhere → WrongRegionError (a wrong
+ *     region must never report success). Live nowhere → a key given with it is still revoked
+ *     and its sessions cut; without a key there is nothing to do (`already-offline`).
  * - Key without SID: learn the channel from the key unless the request named one, then list the
  *   key's live sessions, so every session of the key gets cut.
  */
@@ -28,14 +32,28 @@ export async function resolveStep(
   const opts = callOptions(deps);
   const base = { region: payload.region, appId: payload.appId };
 
-  if (payload.streamKey === undefined) {
+  if (payload.sid !== undefined) {
     const sid = payload.sid;
-    if (sid === undefined)
-      throw new PermanentJobError('internal: a takedown needs a sid or a streamKey');
     const answer = await deps.api.queryOnlineStream({ ...base, sid }, opts);
-    const next = withRequestId(progress, answer.requestId);
+    let next = withRequestId(progress, answer.requestId);
     if (answer.result === 'not-found') {
-      return { ...next, sids: [], resolvedLive: false, step: 'done' };
+      const elsewhere = await findSidElsewhere(payload, sid, deps);
+      next = withRequestId(next, ...elsewhere.requestIds);
+      if (elsewhere.region !== undefined) {
+        throw new WrongRegionError(
+          `sid ${sid} is not live in region ${payload.region} but in region ${elsewhere.region}: ` +
+            `nothing was revoked or cut; enqueue it again with region ${elsewhere.region}`,
+          { region: elsewhere.region },
+        );
+      }
+      if (payload.streamKey === undefined) {
+        return { ...next, sids: [], resolvedLive: false, step: 'done' };
+      }
+      // Not live anywhere (e.g. between reconnects): the key still gets revoked and its live
+      // sessions cut (verify lists them).
+      const learned = keyStep(withSids(next, [sid]), payload.streamKey, payload.channel);
+      await deps.persist(learned);
+      return learned;
     }
     const { stream } = answer;
     deps.onStreamSeen?.(stream.beginAt);
@@ -47,29 +65,27 @@ export async function resolveStep(
           '(enqueue again with the streamKey)',
       );
     }
+    if (payload.streamKey !== undefined && payload.streamKey !== stream.streamKey) {
+      throw new KeySidMismatchError(
+        `stream key and sid do not belong together: sid ${sid} pushes with key ` +
+          `${maskStreamKey(stream.streamKey)}, not ${maskStreamKey(payload.streamKey)}; ` +
+          'nothing was revoked or cut',
+      );
+    }
     const channel = stream.channel !== '' ? stream.channel : payload.channel;
     const learned: TakedownProgress = {
-      ...withSids(next, [sid]),
-      streamKey: stream.streamKey,
-      ...(channel === undefined ? {} : { channel }),
+      ...keyStep(withSids(next, [sid]), stream.streamKey, channel),
       resolvedLive: true,
-      step: 'revoke-key',
     };
-    await deps.persist(learned);
+    // With the key given, nothing learned needs keeping: a retry simply checks again.
+    if (payload.streamKey === undefined) await deps.persist(learned);
     return learned;
   }
 
   const streamKey = payload.streamKey;
-  if (payload.sid !== undefined) {
-    return {
-      ...withSids(progress, [payload.sid]),
-      streamKey,
-      ...(payload.channel === undefined ? {} : { channel: payload.channel }),
-      resolvedLive: false, // did not look
-      step: 'revoke-key',
-    };
+  if (streamKey === undefined) {
+    throw new PermanentJobError('internal: a takedown needs a sid or a streamKey');
   }
-
   let next = progress;
   let channel = payload.channel;
   if (channel === undefined) {
@@ -89,4 +105,38 @@ export async function resolveStep(
   };
   await deps.persist(learned);
   return learned;
+}
+
+/** Progress that goes on to revoke `streamKey` (and lists sessions by `channel` when known). */
+function keyStep(
+  progress: TakedownProgress,
+  streamKey: string,
+  channel: string | undefined,
+): TakedownProgress {
+  return {
+    ...progress,
+    streamKey,
+    ...(channel === undefined ? {} : { channel }),
+    resolvedLive: false,
+    step: 'revoke-key',
+  };
+}
+
+/** Asks the other regions for a SID the job's region does not know (query class, one each). */
+async function findSidElsewhere(
+  payload: TakedownPayload,
+  sid: string,
+  deps: TakedownDeps,
+): Promise<{ region: Region | undefined; requestIds: string[] }> {
+  const requestIds: string[] = [];
+  for (const region of REGIONS) {
+    if (region === payload.region) continue;
+    const answer = await deps.api.queryOnlineStream(
+      { region, appId: payload.appId, sid },
+      callOptions(deps),
+    );
+    requestIds.push(answer.requestId);
+    if (answer.result === 'found') return { region, requestIds };
+  }
+  return { region: undefined, requestIds };
 }

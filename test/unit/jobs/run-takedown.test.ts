@@ -102,7 +102,8 @@ describe('runTakedown ordering', () => {
     expect(ops.indexOf('delete-key:na')).toBeGreaterThanOrEqual(0);
     expect(ops.indexOf('delete-key:na')).toBeLessThan(ops.indexOf('disconnect'));
     // Key and SID given: resolve asks nothing; verify lists the key's sessions afterwards.
-    expect(ops).toEqual(['delete-key:na', 'disconnect', 'list-streams']);
+    // The SID is checked against the key first (query class), before anything is revoked.
+    expect(ops).toEqual(['query-stream', 'delete-key:na', 'disconnect', 'list-streams']);
     expect(api.liveSids({ streamKey: 'keyA' })).toEqual([]);
     expect(result).toMatchObject({
       outcome: 'taken-down',
@@ -133,14 +134,14 @@ describe('runTakedown ordering', () => {
     // Saved with the disconnect: no extra save for the settle.
     expect(h.persisted).toHaveLength(2);
     expect(h.stored()).toMatchObject({ step: 'verify', verifyAt: start + 2000 });
-    expect(api.ops()).toEqual(['delete-key:na', 'disconnect']);
+    expect(api.ops()).toEqual(['query-stream', 'delete-key:na', 'disconnect']);
 
     // Too early (a promotion a little ahead of time): a short wait is slept, not parked again.
     await h.deps.sleep(1970);
     const result = await runTakedown(p, h.stored(), h.deps);
     expect(h.sleeps).toEqual([1970, 30]);
     expect(result).toMatchObject({ outcome: 'taken-down', verifyRounds: 1 });
-    expect(api.ops()).toEqual(['delete-key:na', 'disconnect', 'list-streams']);
+    expect(api.ops()).toEqual(['query-stream', 'delete-key:na', 'disconnect', 'list-streams']);
   });
 
   it('the fake reconnects a session cut while its key exists (so the ordering test can fail)', async () => {
@@ -294,7 +295,9 @@ describe('runTakedown resume', () => {
     const result = await runTakedown(p, h.stored(), h.deps);
     expect(result).toMatchObject({ outcome: 'taken-down', disconnected: [sid] });
     expect(api.ops()).toEqual([
+      'query-stream',
       'delete-key:na', // 500
+      'query-stream', // the key check again: nothing of it is kept
       'delete-key:na',
       'disconnect', // 500
       'disconnect',
@@ -377,7 +380,13 @@ describe('runTakedown 404s', () => {
       disconnected: [],
       alreadyOffline: ['gone-sid'],
     });
-    expect(api.ops()).toEqual(['delete-key:na', 'delete-key:eu', 'disconnect', 'list-streams']);
+    expect(api.ops()).toEqual([
+      ...Array<string>(4).fill('query-stream'), // its region, then the three others
+      'delete-key:na',
+      'delete-key:eu',
+      'disconnect',
+      'list-streams',
+    ]);
   });
 });
 
@@ -401,7 +410,8 @@ describe('runTakedown resolve', () => {
 
     const result = await runTakedown(payload({ sid: 'not-live' }), undefined, h.deps);
 
-    expect(api.ops()).toEqual(['query-stream']);
+    // Not live in its region, nor in any other: nothing to do.
+    expect(api.ops()).toEqual(Array<string>(4).fill('query-stream'));
     expect(result).toEqual({
       outcome: 'already-offline',
       revoked: {},
@@ -409,7 +419,7 @@ describe('runTakedown resolve', () => {
       alreadyOffline: ['not-live'],
       foundByVerify: [],
       verifyRounds: 0,
-      requestIds: ['req-1'],
+      requestIds: ['req-1', 'req-2', 'req-3', 'req-4'],
     });
     expect(h.sleeps).toEqual([]);
   });
@@ -507,15 +517,17 @@ describe('runTakedown resolve', () => {
 
     const result = await runTakedown(payload({ sid, streamKey: 'keyB' }), undefined, h.deps);
 
-    // Resolve asks nothing (both given); verify finds the other session after the revocation.
+    // Resolve checks the SID's key (both given); verify finds the other session after the revocation.
     expect(api.ops()).toEqual([
+      'query-stream',
       'delete-key:na',
       'disconnect',
       'list-streams',
       'disconnect',
       'list-streams',
     ]);
-    expect(api.calls[2]).toEqual({ op: 'list-streams', region: 'na', appId: APP });
+    // The channel learned from the stream scopes the listing.
+    expect(api.calls[3]).toEqual({ op: 'list-streams', region: 'na', appId: APP, channel: 'ch' });
     expect(result).toMatchObject({
       outcome: 'taken-down',
       disconnected: [sid, other],
@@ -606,7 +618,7 @@ describe('runTakedown verify', () => {
 
     const result = await runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps);
 
-    expect(api.ops()).toEqual(['delete-key:na', 'disconnect']);
+    expect(api.ops()).toEqual(['query-stream', 'delete-key:na', 'disconnect']);
     expect(result.verifyRounds).toBe(0);
     expect(h.sleeps).toEqual([]);
   });
@@ -625,7 +637,7 @@ describe('runTakedown cancellation', () => {
     await expect(
       runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps),
     ).rejects.toBeInstanceOf(RetryableJobError);
-    expect(api.ops()).toEqual(['delete-key:na']);
+    expect(api.ops()).toEqual(['query-stream', 'delete-key:na']);
     expect(h.stored()?.step).toBe('disconnect');
   });
 });
