@@ -2,6 +2,7 @@
 import { run as enqueue } from './enqueue.js';
 import { run as rateLimit } from './rate-limit.js';
 import { run as steadyMemory } from './steady-memory.js';
+import { run as urgentDuplicate } from './urgent-duplicate.js';
 import { run as urgentLatency } from './urgent-latency.js';
 import { run as workerEfficiency } from './worker-efficiency.js';
 import type { BenchOptions, Row } from '../support/index.js';
@@ -19,4 +20,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'rate-limit', title: '3 rate-limit saturation', run: rateLimit },
   { name: 'urgent-latency', title: '4 urgent latency', run: urgentLatency },
   { name: 'steady-memory', title: '5 steady memory', run: steadyMemory },
+  {
+    name: 'urgent-duplicate',
+    title: '6 urgent duplicate of a queued bulk SID',
+    run: urgentDuplicate,
+  },
 ];
