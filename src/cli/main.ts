@@ -19,6 +19,8 @@ import { workerCommand } from './commands/worker.js';
 import { OperationalError, UsageError, type CliContext } from './context.js';
 import { printError } from './output.js';
 
+export { exitQuietlyOnClosedStdout } from './exit-quietly-on-closed-stdout.js';
+
 /** A subcommand module's export: `<name>Command(ctx)` in src/cli/commands/<name>.ts. */
 export type CommandFactory = (ctx: CliContext) => Command;
 
