@@ -17,7 +17,7 @@ return 1
 `;
 
 const COMMAND = 'takedownAuditAppend';
-type AppendCommand = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
+type AppendCommand = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 export interface AuditStoreOptions {
   /** A connection the store may use (it is not closed by the store). */
@@ -75,9 +75,9 @@ export function createAuditStore(options: AuditStoreOptions): AuditStore {
     async append(entry) {
       const recordId = auditRecordId(entry.request.j, entry.requestedAt);
       const score = Date.parse(entry.requestedAt);
+      // numberOfKeys is declared with the command: the two keys come first, no count.
       await appendCommand.call(
         redis,
-        2,
         keys.record(recordId),
         keys.index,
         line(entry.request),
