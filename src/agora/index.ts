@@ -30,6 +30,7 @@ export {
   assertSid,
   assertStreamKey,
   describeAllowed,
+  IDENTIFIER_PATTERNS,
   isValidAppId,
   isValidChannel,
   isValidExpiresAfter,

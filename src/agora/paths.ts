@@ -17,6 +17,13 @@ const TEMPLATE_ID_RE = /^[A-Za-z0-9]{1,12}$/;
 const CHANNEL_MAX_BYTES = 63;
 const UID_MAX_BYTES = 255;
 
+/** The same rules as regular-expression sources, for JSON Schemas (the intake's OpenAPI). */
+export const IDENTIFIER_PATTERNS = {
+  appId: APP_ID_RE.source,
+  segment: SEGMENT_RE.source,
+  nameChars: NAME_CHARS_RE.source,
+} as const;
+
 /** What each field allows, in words; reused in error messages (here and in the jobs schema). */
 export const describeAllowed = {
   region: `one of ${REGIONS.join(', ')} (lowercase)`,

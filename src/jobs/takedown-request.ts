@@ -118,7 +118,8 @@ export interface ParseTakedownRequestOptions {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-const REQUEST_FIELDS = [
+/** Every field a takedown request may carry (the intake's schema lists the same). */
+export const REQUEST_FIELDS = [
   'region',
   'appId',
   'sid',

@@ -1,3 +1,4 @@
+import fastifySwagger from '@fastify/swagger';
 import { fastify } from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { registerDashboard, DASHBOARD_PATH } from './register-dashboard.js';
@@ -57,6 +58,8 @@ export interface OpsServer {
   readonly url: string;
   /** Which optional parts are mounted. */
   readonly mounted: { intake: boolean; dashboard: boolean };
+  /** Every route registered (method and URL pattern), e.g. to check the OpenAPI document. */
+  readonly routes: readonly { method: string; url: string }[];
   /** Stops accepting connections and waits for in-flight requests. */
   close(): Promise<void>;
 }
@@ -115,6 +118,20 @@ function formatUrl(
   return `http://${host}:${address.port}`;
 }
 
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'takedown HTTP intake',
+    version: '1.0.0',
+    description:
+      'Hand stream takedowns to the takedown worker: revoke the key, force-disconnect the session, verify. Bearer token from INTAKE_TOKENS.',
+  },
+  components: {
+    securitySchemes: { bearerAuth: { type: 'http' as const, scheme: 'bearer' } },
+  },
+  security: [{ bearerAuth: [] }],
+};
+
 export async function createOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { logger } = options;
   const readyTimeoutMs = options.readyTimeoutMs ?? 3000;
@@ -125,8 +142,15 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
     bodyLimit: 64 * 1024,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // The intake's schemas validate exactly what they say: no coercion (a number is not a
+    // SID), nothing silently removed, and every violation reported at once.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
 
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   // Before any route is added: the hook wraps each /v1 handler as it is registered.
   if (options.traceRequest !== undefined) traceV1Routes(app, options.traceRequest);
 
@@ -156,7 +180,12 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
     if (status === 413)
       message = `the request body is larger than the limit of ${req.routeOptions.bodyLimit} bytes`;
     else if (status >= 500) message = 'internal error; see the worker log';
-    return reply.code(status).send({ error: errorCode(status), message });
+    const { fieldErrors } = err as { fieldErrors?: unknown };
+    return reply.code(status).send({
+      error: errorCode(status),
+      message,
+      ...(fieldErrors === undefined ? {} : { fieldErrors }),
+    });
   });
 
   app.setNotFoundHandler((req, reply) =>
@@ -187,7 +216,11 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
 
   const tokens = (options.intake?.tokens ?? []).filter((t) => t !== '');
   const intakeOn = options.intake !== undefined && tokens.length > 0;
-  if (options.intake && intakeOn) registerIntakeRoutes(app, { ...options.intake, tokens }, logger);
+  if (options.intake && intakeOn) {
+    // Before the routes: it collects their schemas as they are added (only tagged /v1 routes).
+    await app.register(fastifySwagger, { openapi: OPENAPI_INFO, hideUntagged: true });
+    registerIntakeRoutes(app, { ...options.intake, tokens }, logger);
+  }
 
   const dashboardOn =
     options.dashboard !== undefined &&
@@ -216,6 +249,7 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
   return {
     url,
     mounted: { intake: intakeOn, dashboard: dashboardOn },
+    routes,
     close: () => app.close(),
   };
 }

@@ -1,8 +1,22 @@
+import type {} from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { intakeRequester } from '../config/index.js';
 import { isConnectionError } from '../producer/index.js';
 import { createSecretIndex } from './constant-time-equal.js';
+import {
+  batchRequestSchema,
+  batchResultSchema,
+  batchStatusSchema,
+  commonErrorResponses,
+  enqueueResultSchema,
+  errorSchema,
+  idParamsSchema,
+  jobStatusSchema,
+  takedownRequestSchema,
+} from './intake-schemas.js';
 import type { OpsLogger } from './ops-logger.js';
+import { toFieldErrors } from './validation-errors.js';
 import type {
   IntakeBatchItemResult,
   IntakeEnqueueResult,
@@ -227,95 +241,186 @@ export function registerIntakeRoutes(
       },
     );
 
-    scope.post('/v1/takedowns', { bodyLimit: bodyLimitBytes }, async (req, reply) => {
-      if (!isPlainObject(req.body)) {
-        return sendError(reply, 400, {
-          error: 'invalid-request',
-          message:
-            'the body must be one JSON object with the takedown fields (Content-Type: application/json)',
-          fieldErrors: [
-            {
-              field: '(body)',
-              message: 'must be a JSON object such as {"region":"na","sid":"..."}',
-            },
-          ],
-        });
-      }
-      const body = withRequester(req.body, requester(req));
-      const result = await call(reply, 'enqueue', () => producer.enqueue(body));
-      if (!result) return reply;
-      return reply.code(result.status === 'duplicate' ? 200 : 202).send(toIntakeResult(result));
-    });
-
-    scope.get<{ Params: { jobId: string } }>('/v1/takedowns/:jobId', async (req, reply) => {
-      const { jobId } = req.params;
-      const status = await call(reply, 'status', () => producer.getStatus(jobId));
-      if (reply.sent) return reply;
-      if (
-        status === undefined ||
-        status === null ||
-        (isPlainObject(status) && status.state === 'unknown')
-      ) {
-        return sendError(reply, 404, {
-          error: 'not-found',
-          message: `no takedown with job id ${JSON.stringify(jobId)}`,
-        });
-      }
-      return reply.code(200).send(status);
-    });
-
-    scope.post('/v1/batches', { bodyLimit: bodyLimitBytes }, async (req, reply) => {
-      const items = req.body;
-      if (!Array.isArray(items)) {
-        return sendError(reply, 400, {
-          error: 'invalid-request',
-          message:
-            'the body must be a JSON array of takedown objects (Content-Type: application/json)',
-          fieldErrors: [{ field: '(body)', message: 'must be a JSON array' }],
-        });
-      }
-      if (items.length === 0 || items.length > maxBatch) {
-        const message = `a batch holds 1 to ${maxBatch} items (INTAKE_MAX_BATCH); got ${items.length}`;
-        return sendError(reply, 400, {
-          error: 'invalid-request',
-          message,
-          fieldErrors: [{ field: '(body)', message }],
-        });
-      }
-      const who = requester(req);
-      const result = await call(reply, 'enqueue-batch', () =>
-        producer.enqueueMany(items.map((item) => withRequester(item, who))),
-      );
-      if (!result) return reply;
-      return reply.code(202).send({
-        batchId: result.batchId,
-        counts: result.counts,
-        // Only the documented fields, whatever else the producer's items carry.
-        results: result.results.map((r) => {
-          const out: IntakeBatchItemResult = { index: r.index, status: r.status };
-          if (r.jobId !== undefined) out.jobId = r.jobId;
-          if (r.state !== undefined) out.state = r.state;
-          if (r.priority !== undefined) out.priority = r.priority;
-          if (r.merged !== undefined) out.merged = r.merged;
-          if (r.keyTakedown !== undefined) out.keyTakedown = toIntakeResult(r.keyTakedown);
-          if (r.errors !== undefined && r.errors.length > 0) out.errors = r.errors;
-          return out;
-        }),
+    // Schema violations answer like the producer's: 400 with `fieldErrors` naming each field.
+    scope.setSchemaErrorFormatter((errors, dataVar) => {
+      const fieldErrors = toFieldErrors(errors, dataVar);
+      return Object.assign(new Error(fieldErrors.map((e) => e.message).join('; ')), {
+        statusCode: 400,
+        fieldErrors,
       });
     });
 
-    scope.get<{ Params: { batchId: string } }>('/v1/batches/:batchId', async (req, reply) => {
-      const { batchId } = req.params;
-      const progress = await call(reply, 'batch-status', () => producer.getStatus({ batchId }));
-      if (reply.sent) return reply;
-      if (progress === undefined || progress === null) {
-        return sendError(reply, 404, {
-          error: 'not-found',
-          message: `no batch with id ${JSON.stringify(batchId)}`,
+    // The machine-readable contract, behind the same token (generate a client from it).
+    scope.get('/openapi.json', { schema: { hide: true } }, (_req, reply) =>
+      reply.header('cache-control', 'no-store').send(app.swagger()),
+    );
+    void scope.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+    const security = [{ bearerAuth: [] }];
+    const tags = ['takedowns'];
+    const tooLarge = { 413: { ...errorSchema, description: 'Body over INTAKE_BODY_LIMIT_BYTES.' } };
+    const notFound = { 404: { ...errorSchema, description: 'Unknown id.' } };
+
+    scope.post(
+      '/v1/takedowns',
+      {
+        bodyLimit: bodyLimitBytes,
+        schema: {
+          summary: 'Enqueue one takedown',
+          description:
+            'Revoke the key, force-disconnect the session, verify. Idempotent per SID (or key): a second request answers 200 `duplicate` with the same jobId.',
+          tags,
+          security,
+          body: takedownRequestSchema,
+          response: {
+            202: { ...enqueueResultSchema, description: 'Enqueued.' },
+            200: { ...enqueueResultSchema, description: 'Duplicate of an existing takedown.' },
+            ...commonErrorResponses,
+            ...tooLarge,
+          },
+        },
+      },
+      async (req, reply) => {
+        if (!isPlainObject(req.body)) {
+          return sendError(reply, 400, {
+            error: 'invalid-request',
+            message:
+              'the body must be one JSON object with the takedown fields (Content-Type: application/json)',
+            fieldErrors: [
+              {
+                field: '(body)',
+                message: 'must be a JSON object such as {"region":"na","sid":"..."}',
+              },
+            ],
+          });
+        }
+        const body = withRequester(req.body, requester(req));
+        const result = await call(reply, 'enqueue', () => producer.enqueue(body));
+        if (!result) return reply;
+        return reply.code(result.status === 'duplicate' ? 200 : 202).send(toIntakeResult(result));
+      },
+    );
+
+    scope.get<{ Params: { jobId: string } }>(
+      '/v1/takedowns/:jobId',
+      {
+        schema: {
+          summary: 'Status of one takedown',
+          tags,
+          security,
+          params: idParamsSchema('jobId', 'The jobId POST /v1/takedowns answered with.'),
+          response: {
+            200: { ...jobStatusSchema, description: 'The takedown.' },
+            ...commonErrorResponses,
+            ...notFound,
+          },
+        },
+      },
+      async (req, reply) => {
+        const { jobId } = req.params;
+        const status = await call(reply, 'status', () => producer.getStatus(jobId));
+        if (reply.sent) return reply;
+        if (
+          status === undefined ||
+          status === null ||
+          (isPlainObject(status) && status.state === 'unknown')
+        ) {
+          return sendError(reply, 404, {
+            error: 'not-found',
+            message: `no takedown with job id ${JSON.stringify(jobId)}`,
+          });
+        }
+        return reply.code(200).send(status);
+      },
+    );
+
+    scope.post(
+      '/v1/batches',
+      {
+        bodyLimit: bodyLimitBytes,
+        schema: {
+          summary: 'Enqueue a batch of takedowns',
+          description:
+            'Up to INTAKE_MAX_BATCH items, validated one by one; 202 even when some or all are rejected (see each item).',
+          tags,
+          security,
+          body: batchRequestSchema,
+          response: {
+            202: { ...batchResultSchema, description: 'Accepted; per-item results.' },
+            ...commonErrorResponses,
+            ...tooLarge,
+          },
+        },
+      },
+      async (req, reply) => {
+        const items = req.body;
+        if (!Array.isArray(items)) {
+          return sendError(reply, 400, {
+            error: 'invalid-request',
+            message:
+              'the body must be a JSON array of takedown objects (Content-Type: application/json)',
+            fieldErrors: [{ field: '(body)', message: 'must be a JSON array' }],
+          });
+        }
+        if (items.length === 0 || items.length > maxBatch) {
+          const message = `a batch holds 1 to ${maxBatch} items (INTAKE_MAX_BATCH); got ${items.length}`;
+          return sendError(reply, 400, {
+            error: 'invalid-request',
+            message,
+            fieldErrors: [{ field: '(body)', message }],
+          });
+        }
+        const who = requester(req);
+        const result = await call(reply, 'enqueue-batch', () =>
+          producer.enqueueMany(items.map((item) => withRequester(item, who))),
+        );
+        if (!result) return reply;
+        return reply.code(202).send({
+          batchId: result.batchId,
+          counts: result.counts,
+          // Only the documented fields, whatever else the producer's items carry.
+          results: result.results.map((r) => {
+            const out: IntakeBatchItemResult = { index: r.index, status: r.status };
+            if (r.jobId !== undefined) out.jobId = r.jobId;
+            if (r.state !== undefined) out.state = r.state;
+            if (r.priority !== undefined) out.priority = r.priority;
+            if (r.merged !== undefined) out.merged = r.merged;
+            if (r.keyTakedown !== undefined) out.keyTakedown = toIntakeResult(r.keyTakedown);
+            if (r.errors !== undefined && r.errors.length > 0) out.errors = r.errors;
+            return out;
+          }),
         });
-      }
-      return reply.code(200).send(progress);
-    });
+      },
+    );
+
+    scope.get<{ Params: { batchId: string } }>(
+      '/v1/batches/:batchId',
+      {
+        schema: {
+          summary: 'Progress of a batch',
+          tags,
+          security,
+          params: idParamsSchema('batchId', 'The batchId POST /v1/batches answered with.'),
+          response: {
+            200: { ...batchStatusSchema, description: 'Counts per state.' },
+            ...commonErrorResponses,
+            ...notFound,
+          },
+        },
+      },
+      async (req, reply) => {
+        const { batchId } = req.params;
+        const progress = await call(reply, 'batch-status', () => producer.getStatus({ batchId }));
+        if (reply.sent) return reply;
+        if (progress === undefined || progress === null) {
+          return sendError(reply, 404, {
+            error: 'not-found',
+            message: `no batch with id ${JSON.stringify(batchId)}`,
+          });
+        }
+        return reply.code(200).send(progress);
+      },
+    );
 
     done();
   });
