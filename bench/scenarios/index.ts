@@ -1,9 +1,12 @@
 // The benchmark scenarios, in run order (issue 6, "Benchmarks").
+import { run as crashRecovery } from './crash-recovery.js';
+import { run as defaultsThroughput } from './defaults-throughput.js';
 import { run as enqueue } from './enqueue.js';
 import { run as rateLimit } from './rate-limit.js';
 import { run as steadyMemory } from './steady-memory.js';
 import { run as urgentDuplicate } from './urgent-duplicate.js';
 import { run as urgentLatency } from './urgent-latency.js';
+import { run as urgentTimeToCut } from './urgent-time-to-cut.js';
 import { run as workerEfficiency } from './worker-efficiency.js';
 import type { BenchOptions, Row } from '../support/index.js';
 
@@ -25,4 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '6 urgent duplicate of a queued bulk SID',
     run: urgentDuplicate,
   },
+  { name: 'defaults-throughput', title: '7 one worker at the defaults', run: defaultsThroughput },
+  { name: 'urgent-time-to-cut', title: '8 urgent time-to-cut', run: urgentTimeToCut },
+  { name: 'crash-recovery', title: '9 crash recovery', run: crashRecovery },
 ];

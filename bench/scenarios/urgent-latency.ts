@@ -22,7 +22,8 @@ import type {
   WorkerHost,
 } from '../support/index.js';
 
-const SCENARIO = '4 urgent latency';
+// An extra row (limiter and verify off): queue priority alone; row 7 measures the defaults.
+const SCENARIO = '4 urgent latency [extra: limiter off, verify off]';
 /** A realistic API round trip; at 0 ms every latency is noise. */
 const API_LATENCY_MS = 25;
 const URGENT_EVERY_MS = 30;

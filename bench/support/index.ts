@@ -25,3 +25,7 @@ export { workerEnv } from './worker-env.js';
 export type { WorkerEnvOptions } from './worker-env.js';
 export { startWorkerHost } from './worker-host.js';
 export type { WorkerHost } from './worker-host.js';
+export { deleteRates } from './delete-rate.js';
+export type { DeleteRate } from './delete-rate.js';
+export { redisCommandCount } from './redis-commands.js';
+export { waitForCuts } from './time-to-cut.js';

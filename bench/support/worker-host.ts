@@ -101,7 +101,7 @@ export async function startWorkerHost(
   };
 
   try {
-    const ready = next('ready', 30_000);
+    const ready = next('ready', 90_000);
     post({
       type: 'init',
       kind,
