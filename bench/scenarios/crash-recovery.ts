@@ -114,8 +114,8 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
   const details = {
     rounds,
     perRound: PER_ROUND,
-    lockDurationMs: 5000,
-    stalledIntervalMs: 2000,
+    lockDurationMs: 4000,
+    stalledIntervalMs: 1000,
     recoveriesMs: recoveries,
   };
   return [

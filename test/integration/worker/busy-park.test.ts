@@ -20,12 +20,12 @@ describe('parking on a busy limiter (issue 6)', () => {
       takedown: { maxRateLimited: 0, verify: false },
       worker: { concurrency: n },
     });
-    const ids: string[] = [];
-    for (const s of streams) {
-      ids.push(
-        (await h.producer.enqueue({ region: 'na', sid: s.sid, streamKey: s.streamKey })).jobId,
-      );
-    }
+    // All at once (one call), so they meet the limiter together even on a slow machine.
+    const res = await h.producer.enqueueMany(
+      streams.map((s) => ({ region: 'na' as const, sid: s.sid, streamKey: s.streamKey })),
+    );
+    const ids = res.results.flatMap((r) => ('jobId' in r ? [r.jobId] : []));
+    expect(ids).toHaveLength(n);
     // 2·n deletes at L/s: ~1.6 s; every job is in a worker slot at once, so most must park.
     const finished = await waitForFinished(h.queue, n, 20_000);
     expect(finished).toEqual({ completed: n, failed: 0 });

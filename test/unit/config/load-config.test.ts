@@ -52,8 +52,8 @@ describe('loadConfig defaults', () => {
     expect(c.worker).toEqual({
       concurrency: 20,
       shutdownTimeoutMs: 30000,
-      lockDurationMs: 5000,
-      stalledIntervalMs: 2000,
+      lockDurationMs: 4000,
+      stalledIntervalMs: 1000,
       maxStalledCount: 2,
     });
     expect(c.takedown).toEqual({
