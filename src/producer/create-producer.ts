@@ -198,8 +198,11 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
         try {
           await client.quit();
         } catch {
-          client.disconnect(); // already gone: nothing to flush
+          // already gone: nothing to flush
         }
+        // Also after a QUIT: in Sentinel mode only disconnect() closes the connections to the
+        // Sentinels (failover detection), which would otherwise keep the process alive.
+        client.disconnect();
       })();
       return closing;
     },

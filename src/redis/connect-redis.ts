@@ -1,5 +1,6 @@
 import { createRedisConnection } from './create-redis-connection.js';
 import type { RedisClient, RedisRole } from './create-redis-connection.js';
+import { redisModeOf } from './redis-settings.js';
 import type { RedisTarget } from './redis-settings.js';
 
 export interface ConnectRedisOptions {
@@ -10,7 +11,7 @@ export interface ConnectRedisOptions {
 
 /**
  * A connection of the factory, connected and ready. Rejects (with ioredis's reason, which never
- * holds a password) within about `connectTimeoutMs` when Redis does not answer, leaving nothing
+ * holds a password) within about `connectTimeoutMs` (twice that for Sentinel and Cluster) when Redis does not answer, leaving nothing
  * open behind. Later errors arrive as 'error' events: the caller attaches its listener.
  */
 export async function connectRedis(
@@ -22,8 +23,12 @@ export async function connectRedis(
     lazyConnect: true,
     connectTimeoutMs: options.connectTimeoutMs,
   });
+  // Sentinel and Cluster take two steps (ask a Sentinel or seed node, then connect to the
+  // master or every node): give them twice as long.
+  const readyWithinMs =
+    redisModeOf(target) === 'single' ? options.connectTimeoutMs : options.connectTimeoutMs * 2;
   try {
-    await waitUntilReady(client, options.connectTimeoutMs);
+    await waitUntilReady(client, readyWithinMs);
   } catch (err) {
     client.disconnect();
     throw err;

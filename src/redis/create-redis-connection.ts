@@ -27,6 +27,12 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
 }
 
+/** Longest a producer's command waits for its answer, in ms. */
+const PRODUCER_COMMAND_TIMEOUT_MS = 5000;
+
+/** How often a Cluster client re-reads the slot map, in ms (finds a master promoted by a failover). */
+const SLOTS_REFRESH_INTERVAL_MS = 5000;
+
 /** Longest pause between reconnect attempts, in ms. */
 const MAX_RECONNECT_DELAY_MS = 2000;
 
@@ -51,6 +57,9 @@ function roleOptions(options: RedisConnectionOptions): RedisOptions {
       return {
         ...lazy,
         connectTimeout,
+        // A server that stopped answering (frozen, or a master cut off mid-failover) keeps its
+        // socket open: without this the command would wait for it for ever.
+        commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         // After the first connection it keeps trying to get back, never faster than 200 ms.
@@ -143,6 +152,9 @@ export function createRedisConnection(
         retryDelayOnClusterDown: 300,
         retryDelayOnTryAgain: 200,
         slotsRefreshTimeout: Math.min(role.connectTimeout ?? 2000, 5000),
+        // A master that froze never closes its connections, so no error tells the client about
+        // the failover: look at the slot map now and then.
+        ...(probe ? {} : { slotsRefreshInterval: SLOTS_REFRESH_INTERVAL_MS }),
         // TLS certificates name hosts, not the IPs DNS gives (ElastiCache/MemoryDB cluster mode).
         ...(tls === undefined
           ? {}

@@ -4,6 +4,9 @@ import type { LoggerLike } from '../agora/index.js';
 import { ConfigError, redactConfig } from '../config/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
+
+/** BullMQ's meta hash of the takedown queue: always there, in the queue's slot. */
+const queueMetaKey = (prefix: string): string => `${prefix}:${TAKEDOWN_QUEUE}:meta`;
 import { createMetrics, createQueueCountsReader } from '../metrics/index.js';
 import type { TakedownMetrics } from '../metrics/index.js';
 import { createProducer } from '../producer/index.js';
@@ -308,7 +311,9 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
     metrics,
     ...(o.telemetry === undefined ? {} : { traceRequest: o.telemetry.traceRequest }),
     isReady: createReadinessCheck({
-      redis: opsRedis,
+      // A key read, not a PING: on a Cluster it reaches the master that holds the queue's slot,
+      // where a PING would reach any node.
+      redis: { ping: () => opsRedis.exists(queueMetaKey(config.prefix)) },
       worker: { isRunning: o.isWorkerRunning },
       isShuttingDown: o.isShuttingDown,
     }),

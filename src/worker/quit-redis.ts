@@ -13,5 +13,8 @@ export async function quitRedis(client: RedisClient, timeoutMs = 2000): Promise<
     return;
   }
   const quit = client.quit().catch(() => undefined);
-  if (!(await settleWithin(quit, timeoutMs))) client.disconnect();
+  await settleWithin(quit, timeoutMs);
+  // Also after a QUIT: in Sentinel mode only disconnect() closes the connections to the
+  // Sentinels (failover detection), which would otherwise keep the process alive.
+  client.disconnect();
 }

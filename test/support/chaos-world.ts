@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { DeadLetterEntry } from '../../src/jobs/index.js';
+import type { RedisTarget } from '../../src/redis/index.js';
 import type { Producer } from '../../src/producer/index.js';
 import type { Simulator, SimulatorAdmin, SimulatorOptions } from '../../src/simulator/index.js';
 import type { ChaosTarget } from './chaos-invariants.js';
@@ -19,6 +20,8 @@ export interface ChaosWorkerEnv {
 
 export interface ChaosWorldOptions {
   redisUrl: string;
+  /** A Cluster or Sentinel of the test's own: settings for the test's handles, env for workers. */
+  redis?: { settings: RedisTarget; env: Record<string, string>; hashTag?: boolean };
   /** Producer attempts (TAKEDOWN_ATTEMPTS: the producer writes it into each job). */
   attempts: number;
   /** Env for every worker process (merged over the chaos defaults). */
@@ -85,6 +88,9 @@ export async function createChaosWorld(options: ChaosWorldOptions): Promise<Chao
     appId: CHAOS_APP_ID,
     attempts: options.attempts,
     redisUrl: options.redisUrl,
+    ...(options.redis === undefined
+      ? {}
+      : { redis: options.redis.settings, hashTag: options.redis.hashTag === true }),
     quietConnectionErrors: true,
     ...(options.simulator === undefined ? {} : { simulator: options.simulator }),
     ...(options.connectTimeoutMs === undefined
@@ -112,6 +118,7 @@ export async function createChaosWorld(options: ChaosWorldOptions): Promise<Chao
     spawnWorker(env = {}) {
       const w = spawnWorker({
         redisUrl: options.redisUrl,
+        ...(options.redis === undefined ? {} : { redisEnv: options.redis.env }),
         prefix,
         agoraBaseUrl: sim.url,
         customerId: CHAOS_CUSTOMER_ID,

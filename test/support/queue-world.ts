@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../../src/jobs/index.js';
 import { createProducer } from '../../src/producer/index.js';
+import { createRedisConnection } from '../../src/redis/index.js';
+import type { RedisTarget } from '../../src/redis/index.js';
 import type { Producer } from '../../src/producer/index.js';
 import { createSimulator, createSimulatorAdmin } from '../../src/simulator/index.js';
 import type { Simulator, SimulatorAdmin, SimulatorOptions } from '../../src/simulator/index.js';
@@ -21,6 +22,10 @@ export interface QueueWorldOptions {
   simulator?: SimulatorOptions;
   /** A Redis of the test's own (e.g. one it restarts); default: the shared test Redis. */
   redisUrl?: string;
+  /** A Cluster or Sentinel of the test's own (wins over redisUrl). */
+  redis?: RedisTarget;
+  /** Wrap the prefix in braces, a Redis Cluster hash tag. */
+  hashTag?: boolean;
   /** Producer connect timeout. */
   connectTimeoutMs?: number;
   /** Swallow connection errors of the assertion handles (a test that stops Redis on purpose). */
@@ -43,8 +48,10 @@ export interface QueueWorld {
 
 /** An isolated prefix, a simulator on an ephemeral port, a producer and raw queue handles. */
 export async function createQueueWorld(options: QueueWorldOptions): Promise<QueueWorld> {
-  const prefix = uniquePrefix(options.prefixTag);
+  const unique = uniquePrefix(options.prefixTag);
+  const prefix = options.hashTag === true ? `{${unique}}` : unique;
   const url = options.redisUrl ?? redisUrl();
+  const target = options.redis ?? url;
   const sim = await createSimulator({
     port: 0,
     customerId: options.customerId,
@@ -57,7 +64,7 @@ export async function createQueueWorld(options: QueueWorldOptions): Promise<Queu
   });
   const admin = createSimulatorAdmin(sim.url);
   const producer = await createProducer({
-    redis: url,
+    redis: target,
     prefix,
     attempts: options.attempts,
     idempotencyWindowS: 3600,
@@ -67,7 +74,7 @@ export async function createQueueWorld(options: QueueWorldOptions): Promise<Queu
       : { connectTimeoutMs: options.connectTimeoutMs }),
   });
   // `maxRetriesPerRequest: null`: a Redis restart must not fail an assertion's poll.
-  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(target, { role: 'worker' });
   const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, { connection, prefix });
   const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, { connection, prefix });
   if (options.quietConnectionErrors === true) {

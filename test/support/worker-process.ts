@@ -14,6 +14,8 @@ export const WORKER_READY_MSG = 'worker ready';
 
 export interface WorkerProcessOptions {
   redisUrl: string;
+  /** Env that selects Redis instead of REDIS_URL (REDIS_CLUSTER_NODES or REDIS_SENTINELS …). */
+  redisEnv?: Record<string, string>;
   prefix: string;
   agoraBaseUrl: string;
   customerId: string;
@@ -65,7 +67,7 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
   }
   const env: Record<string, string> = {
     ...inheritedEnv(),
-    REDIS_URL: options.redisUrl,
+    ...(options.redisEnv ?? { REDIS_URL: options.redisUrl }),
     TAKEDOWN_PREFIX: options.prefix,
     AGORA_BASE_URL: options.agoraBaseUrl,
     AGORA_CUSTOMER_ID: options.customerId,

@@ -1,0 +1,117 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkChaosInvariants, describeViolations } from '../support/chaos-invariants.js';
+import type { ChaosWorld } from '../support/chaos-world.js';
+import {
+  cli,
+  createFailoverWorld,
+  enqueueArgs,
+  readinessAndProducerAcrossOutage,
+  takedownsSurviveFailover,
+} from '../support/redis-failover-scenarios.js';
+import type { Topology } from '../support/redis-failover-scenarios.js';
+import { startLocalCluster } from '../support/redis-topology.js';
+import { waitFor } from '../support/wait-for.js';
+import type { LocalCluster, RedisNode } from '../support/redis-topology.js';
+
+/** A key in the queue's slot (every key of the prefix hashes to its tag). */
+const queueKey = (world: ChaosWorld): string => `${world.prefix}:takedown:meta`;
+
+describe('chaos: Redis Cluster (3 masters, 1 replica each, from redis-server)', () => {
+  let cluster: LocalCluster;
+  let topology: Topology;
+  let world: ChaosWorld | undefined;
+  beforeAll(async () => {
+    cluster = await startLocalCluster();
+    topology = { settings: cluster.settings, env: cluster.env, hashTag: true };
+  });
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+  afterAll(async () => {
+    await cluster.close();
+  });
+
+  it('CLI and worker work through a node that does not own the queue slot', async () => {
+    world = await createFailoverWorld(topology);
+    const other = await cluster.otherMasterThan(queueKey(world));
+    expect((await cluster.masterOf(queueKey(world))).port).not.toBe(other.port);
+    // Only the node that does not own the slot is given: the client must follow the cluster.
+    const viaOther = { REDIS_CLUSTER_NODES: other.address };
+    const { requests, targets } = await world.seed(3);
+    for (const [i, request] of requests.entries()) {
+      const run = await cli(world, viaOther, enqueueArgs(request));
+      expect(run.code, run.stderr).toBe(0);
+      (targets[i] as { jobId: string }).jobId = (JSON.parse(run.stdout) as { jobId: string }).jobId;
+    }
+    const worker = world.spawnWorker(viaOther);
+    await worker.ready(90_000);
+    await world.waitForFinished(3, 60_000);
+    const report = await checkChaosInvariants({
+      admin: world.admin,
+      queue: world.queue,
+      dlq: world.dlq,
+      targets,
+    });
+    expect(report.violations, describeViolations(report)).toEqual([]);
+    expect(report.summary.completed).toBe(3);
+
+    const stats = await cli(world, viaOther, ['stats', '--json']);
+    expect(stats.code, stats.stderr).toBe(0);
+    const counts = (JSON.parse(stats.stdout) as { queues: Record<string, Record<string, number>> })
+      .queues['takedown'];
+    expect(counts?.['completed']).toBe(3);
+    await worker.close();
+  });
+
+  it('refuses a prefix without a hash tag in cluster mode (exit 2, says why)', async () => {
+    world = await createFailoverWorld(topology);
+    const run = await cli(
+      world,
+      { ...cluster.env, TAKEDOWN_PREFIX: 'takedown' },
+      ['stats'],
+      30_000,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/TAKEDOWN_PREFIX.*hash tag/);
+  });
+
+  it('500 takedowns survive a CLUSTER FAILOVER of the queue master mid-batch', async () => {
+    world = await createFailoverWorld(topology, { AGORA_DELETE_RPS: '150' });
+    const w = world;
+    await takedownsSurviveFailover(w, 'cluster failover', async () => {
+      const from = await cluster.masterOf(queueKey(w));
+      const to = await cluster.failover(queueKey(w));
+      return { from, to };
+    });
+  });
+
+  it('/readyz is 503 and producers fail fast while no master holds the queue; both recover', async () => {
+    world = await createFailoverWorld(topology);
+    const key = queueKey(world);
+    let master: RedisNode | undefined;
+    let replica: RedisNode | undefined;
+    await readinessAndProducerAcrossOutage(
+      world,
+      cluster.env,
+      async () => {
+        master = await cluster.masterOf(key);
+        replica = await cluster.replicaOf(key);
+        master.pause();
+        replica.pause();
+      },
+      async () => {
+        // The replica comes back first and takes over the slot; then the old master rejoins.
+        const next = replica as RedisNode;
+        next.resume();
+        await waitFor(async () => (await cluster.masterOf(key)).port === next.port, {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+          what: `${next.address} promoted while its master is frozen`,
+        });
+        master?.resume();
+      },
+    );
+    await cluster.waitHealthy(key);
+  });
+});
