@@ -3,6 +3,7 @@ import { run as crashRecovery } from './crash-recovery.js';
 import { run as defaultsThroughput } from './defaults-throughput.js';
 import { run as enqueue } from './enqueue.js';
 import { run as rateLimit } from './rate-limit.js';
+import { run as shardCapacity } from './shard-capacity.js';
 import { run as steadyMemory } from './steady-memory.js';
 import { run as urgentDuplicate } from './urgent-duplicate.js';
 import { run as urgentLatency } from './urgent-latency.js';
@@ -31,4 +32,5 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'defaults-throughput', title: '7 one worker at the defaults', run: defaultsThroughput },
   { name: 'urgent-time-to-cut', title: '8 urgent time-to-cut', run: urgentTimeToCut },
   { name: 'crash-recovery', title: '9 crash recovery', run: crashRecovery },
+  { name: 'shard-capacity', title: '10 one Redis Cluster shard', run: shardCapacity },
 ];
