@@ -181,7 +181,7 @@ describe('takedown dlq and status (built binary, real Redis)', () => {
       new Date(Date.now() + 60_000),
     );
     await h.addDeadLetter(deadLetterFor('sid-x-stats', payload('stats-dead')));
-    await h.redis.set(`${h.prefix}:ratelimit:${APP_ID}:delete`, String(Date.now() + 5000));
+    await h.redis.set(`${h.prefix}:ratelimit:${APP_ID}:delete`, String(Date.now() + 120_000));
 
     const [json, human] = await Promise.all([
       runTakedown(['stats', '--json'], { env }),
