@@ -29,6 +29,7 @@ export {
   BATCH_ID_MAX_CHARS,
   BULL_PRIORITY,
   DEFAULT_PRIORITY,
+  FORBIDDEN_TEXT_RE,
   PAYLOAD_VERSION,
   PRIORITY_VALUES,
   REQUEST_FIELDS,
@@ -73,7 +74,7 @@ export type {
   DeadLetterReason,
   ToDeadLetterEntryInput,
 } from './dead-letter.js';
-export type { TakedownJobData } from './job-data.js';
+export type { TakedownConfirmation, TakedownJobData } from './job-data.js';
 export {
   DEAD_LETTER_JOB_NAME,
   DEAD_LETTER_QUEUE,

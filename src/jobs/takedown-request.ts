@@ -88,6 +88,8 @@ export interface TakedownRequest extends ModerationFields {
   batchId?: string;
   /** Where the outcome is POSTed (signed); see callback-url.ts for what is allowed. */
   callbackUrl?: string;
+  /** The enforcement rule that triggered this takedown (set by the notifications pipeline). */
+  ruleId?: string;
 }
 
 /** What a takedown job carries (`job.data.payload`). */
@@ -103,6 +105,8 @@ export interface TakedownPayload extends ModerationFields {
   priority: TakedownPriority;
   batchId?: string;
   callbackUrl?: string;
+  /** The enforcement rule that triggered this takedown, when one did. */
+  ruleId?: string;
   /** ISO 8601, set when the request was accepted. */
   requestedAt: string;
 }
@@ -130,6 +134,7 @@ export const REQUEST_FIELDS = [
   'priority',
   'batchId',
   'callbackUrl',
+  'ruleId',
   ...MODERATION_FIELDS,
 ] as const;
 const PAYLOAD_FIELDS = ['v', ...REQUEST_FIELDS, 'requestedAt'] as const;
@@ -139,7 +144,7 @@ const BATCH_ID_ALLOWED = `1–${BATCH_ID_MAX_CHARS} characters A-Z a-z 0-9 . _ -
 // Free text ends up in logs, terminals and the dashboard: no C0/C1 controls, no line or
 // paragraph separators, no bidi overrides (they can disguise what a log line says), and no
 // lone surrogates (not valid Unicode).
-const FORBIDDEN_TEXT_RE =
+export const FORBIDDEN_TEXT_RE =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\p{Cs}/u;
 const ISO_INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -428,6 +433,11 @@ function validate(
   }
 
   const moderation = validateModeration(c);
+  const ruleId = c.identifier(
+    'ruleId',
+    BATCH_ID_ALLOWED,
+    (v) => typeof v === 'string' && v.length <= BATCH_ID_MAX_CHARS && BATCH_ID_RE.test(v),
+  );
 
   let requestedAt: string | undefined;
   if (mode === 'payload') {
@@ -462,6 +472,7 @@ function validate(
   if (requestedBy !== undefined) value.requestedBy = requestedBy;
   if (batchId !== undefined) value.batchId = batchId;
   if (callbackUrl !== undefined) value.callbackUrl = callbackUrl;
+  if (ruleId !== undefined) value.ruleId = ruleId;
   return { ok: true, value: Object.assign(value, moderation) };
 }
 
