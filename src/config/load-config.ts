@@ -91,7 +91,7 @@ function withRedactedViews(config: ResolvedConfig): ResolvedConfig {
     Object.defineProperty(target, 'toString', { value: () => JSON.stringify(redacted()) });
   };
   view(config, () => redactConfig(config));
-  for (const group of ['redis', 'agora', 'dashboard', 'intake', 'callbacks'] as const) {
+  for (const group of ['redis', 'agora', 'dashboard', 'intake', 'callbacks', 'ncs'] as const) {
     view(config[group], () => redactConfig(config)[group]);
   }
   return config;

@@ -31,6 +31,7 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
     }),
     agora: Object.freeze({ ...config.agora, customerSecret: mask(config.agora.customerSecret) }),
     dashboard: Object.freeze({ ...config.dashboard, password: mask(config.dashboard.password) }),
+    ncs: Object.freeze({ ...config.ncs, secret: mask(config.ncs.secret) }),
     intake: Object.freeze({
       ...config.intake,
       // The name is not a secret and tells an operator which token is which.

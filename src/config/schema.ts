@@ -66,6 +66,8 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { key: 'callbacks.retrySchedule', env: 'CALLBACK_RETRY_SCHEDULE', doc: 'Delay before each callback delivery attempt (Standard Webhooks schedule, jittered ±10%; the last value caps Retry-After)', default: [0, 5000, 300000, 1800000, 7200000, 18000000, 36000000, 50400000, 72000000, 86400000], format: 'td-duration-list' },
   { key: 'callbacks.concurrency', env: 'CALLBACK_CONCURRENCY', doc: 'Callback deliveries in flight per worker process', default: 10, format: 'td-positive-int' },
   { key: 'audit.retentionDays', env: 'AUDIT_RETENTION_DAYS', doc: 'How long the audit trail of each takedown is kept, in days', default: 400, format: 'td-positive-int' },
+  { key: 'ncs.secret', env: 'NCS_SECRET', doc: 'Agora Notifications (NCS) secret: turns on POST /v1/agora/notifications, which verifies every event with it (never logged)', default: undefined, format: 'td-secret', sensitive: true },
+  { key: 'ncs.bodyLimitBytes', env: 'NCS_BODY_LIMIT_BYTES', doc: 'Largest Agora notification body in bytes', default: 65536, format: 'td-positive-int' },
   { key: 'log.level', env: 'LOG_LEVEL', doc: 'Log level: fatal, error, warn, info, debug, trace or silent', default: 'info', format: 'td-log-level' },
   { key: 'log.pretty', env: 'LOG_PRETTY', doc: 'Human-readable logs (needs the pino-pretty dev dependency)', default: false, format: 'td-boolean' },
 ];

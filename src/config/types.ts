@@ -80,6 +80,7 @@ export interface ResolvedConfig {
     readonly concurrency: number;
   };
   readonly audit: { readonly retentionDays: number };
+  readonly ncs: { readonly secret: string | undefined; readonly bodyLimitBytes: number };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
   /** The redacted form as JSON (JSON.stringify also gives the redacted form). */
   toString(): string;

@@ -75,6 +75,14 @@ export interface TakedownMetrics {
    * already disabled).
    */
   recordCallback(result: CallbackResult): void;
+  /** One Agora notification: its event (or unknown / other-product) and what came of it. */
+  recordNotification(event: string, result: string): void;
+  /** An enforcement rule matched a push, by the rule's target and where (event or sweep). */
+  recordRuleMatch(target: string, source: string): void;
+  /** A revoked key pushed again (should be impossible). */
+  recordBreach(): void;
+  /** Time from an Agora event to the disconnect of the takedown it triggered. */
+  recordEnforcementCut(ms: number): void;
   /** Sets how the queue gauges are read at scrape time (replaces any earlier reader). */
   collectQueueCounts(reader: QueueCountsReader): void;
 }
@@ -96,6 +104,29 @@ const KNOWN_OPS: ReadonlySet<string> = new Set([
 const RUN_STEPS = ['resolve', 'revoke-key', 'disconnect', 'verify'] as const;
 const KNOWN_STEPS: ReadonlySet<string> = new Set<string>(RUN_STEPS);
 const KNOWN_CLASSES: ReadonlySet<string> = new Set(['create', 'delete', 'query']);
+const KNOWN_EVENTS: ReadonlySet<string> = new Set([
+  'live_stream_connected',
+  'live_stream_disconnected',
+  'live_stream_aborted',
+  'live_profile_updated',
+  'unknown',
+  'other-product',
+]);
+const KNOWN_RESULTS: ReadonlySet<string> = new Set([
+  'unauthorized',
+  'invalid',
+  'duplicate',
+  'ignored',
+  'rule-match',
+  'breach',
+  'no-match',
+  'stale',
+  'confirmed',
+  'pending',
+  'no-action',
+]);
+const KNOWN_TARGETS: ReadonlySet<string> = new Set(['channel', 'uid', 'channel+uid', 'key']);
+const KNOWN_SOURCES: ReadonlySet<string> = new Set(['event', 'sweep']);
 
 /** Milliseconds → seconds; negative or non-finite values (clock skew, bugs) count as 0. */
 function toSeconds(ms: number): number {
@@ -181,6 +212,29 @@ export function createMetrics(options: CreateMetricsOptions = {}): TakedownMetri
     labelNames: ['result'] as const,
     registers,
   });
+  const notifications = new Counter({
+    name: 'takedown_notifications_total',
+    help: 'Agora notifications, by event (unknown = event type not known, other-product) and result (unauthorized, invalid, duplicate, ignored at the intake; rule-match, breach, no-match, stale, confirmed, pending, no-action once processed).',
+    labelNames: ['event', 'result'] as const,
+    registers,
+  });
+  const ruleMatches = new Counter({
+    name: 'takedown_rule_matches_total',
+    help: 'Pushes an enforcement rule matched, by rule target (channel, uid, channel+uid, key) and source (event, sweep).',
+    labelNames: ['target', 'source'] as const,
+    registers,
+  });
+  const breaches = new Counter({
+    name: 'takedown_enforcement_breaches_total',
+    help: 'live_stream_connected events for a key a completed takedown revoked (should stay 0); each enqueues an urgent takedown.',
+    registers,
+  });
+  const enforcementCut = new Histogram({
+    name: 'takedown_enforcement_cut_seconds',
+    help: 'Time from an Agora event arriving to the disconnect of the urgent takedown it triggered (rule match or breach).',
+    buckets: STEP_DURATION_BUCKETS,
+    registers,
+  });
 
   const countErrors = new Counter({
     name: 'takedown_queue_counts_errors_total',
@@ -249,6 +303,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): TakedownMetri
   for (const outcome of RECORDED_OUTCOMES) jobsTotal.inc({ outcome }, 0);
   for (const step of RUN_STEPS) stepDuration.zero({ step });
   for (const result of CALLBACK_RESULTS) callbacksTotal.inc({ result }, 0);
+  breaches.inc(0);
 
   const appIds = new Set<string>();
   const appIdLabel = (appId: string): string => {
@@ -283,6 +338,24 @@ export function createMetrics(options: CreateMetricsOptions = {}): TakedownMetri
     },
     recordReconnectsBlocked(n) {
       if (Number.isFinite(n) && n > 0) reconnectsBlocked.inc(n);
+    },
+    recordNotification(event, result) {
+      notifications.inc({
+        event: bounded(event, KNOWN_EVENTS),
+        result: bounded(result, KNOWN_RESULTS),
+      });
+    },
+    recordRuleMatch(target, source) {
+      ruleMatches.inc({
+        target: bounded(target, KNOWN_TARGETS),
+        source: bounded(source, KNOWN_SOURCES),
+      });
+    },
+    recordBreach() {
+      breaches.inc();
+    },
+    recordEnforcementCut(ms) {
+      enforcementCut.observe(toSeconds(ms));
     },
     collectQueueCounts(fn) {
       reader = fn;

@@ -8,6 +8,12 @@ import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
 import { listDead, purge, redrive, showDead } from './dead-letters.js';
 import type { ListDeadOptions, PurgeResult, RedriveResult } from './dead-letters.js';
+import { ENFORCEMENT_QUEUE } from '../notifications/enforcement-queue.js';
+import type { EnforcementJobData } from '../notifications/enforcement-queue.js';
+import type { StreamEvent } from '../notifications/agora-notification.js';
+import type { RuleView } from '../rules/index.js';
+import { acceptNotification, addRule, listRules, removeRule } from './enforcement.js';
+import type { AddRuleResult } from './enforcement.js';
 import { enqueue } from './enqueue.js';
 import type { EnqueueOptions, EnqueueResult } from './enqueue.js';
 import { enqueueMany } from './enqueue-many.js';
@@ -68,6 +74,13 @@ export interface Producer {
   redrive(ids: readonly string[] | 'all'): Promise<RedriveResult[]>;
   purge(ids: readonly string[] | 'all'): Promise<PurgeResult[]>;
   stats(): Promise<ProducerStats>;
+  /** Validates and stores an enforcement rule, and enqueues the sweep of what is live now. */
+  addRule(request: unknown): Promise<AddRuleResult>;
+  listRules(): Promise<RuleView[]>;
+  /** False when no rule has this id. */
+  removeRule(id: string): Promise<boolean>;
+  /** Queues a validated Agora event for the enforcement worker, once per noticeId. */
+  acceptNotification(event: StreamEvent): Promise<'accepted' | 'duplicate'>;
   /** Closes the queues and the Redis connection this producer opened. Idempotent. */
   close(): Promise<void>;
 }
@@ -140,13 +153,14 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   };
   const queue = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, queueOptions);
   const dlq = new Queue<DeadLetterEntry>(DEAD_LETTER_QUEUE, queueOptions);
-  for (const q of [queue, dlq]) {
+  const enforcement = new Queue<EnforcementJobData>(ENFORCEMENT_QUEUE, queueOptions);
+  for (const q of [queue, dlq, enforcement]) {
     q.on('error', (err: Error) => logger.warn({ queue: q.name, err: err.message }, 'queue error'));
   }
   try {
-    await Promise.all([queue.waitUntilReady(), dlq.waitUntilReady()]);
+    await Promise.all([queue.waitUntilReady(), dlq.waitUntilReady(), enforcement.waitUntilReady()]);
   } catch (err) {
-    await Promise.allSettled([queue.close(), dlq.close()]);
+    await Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
     client.disconnect();
     throw new RedisUnavailableError(safeUrl, err instanceof Error ? err.message : String(err), {
       cause: err,
@@ -158,6 +172,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     client,
     queue,
     dlq,
+    enforcement,
     prefix: options.prefix,
     attempts: options.attempts,
     idempotencyWindowS: options.idempotencyWindowS,
@@ -192,9 +207,13 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     redrive: (ids) => guard(() => redrive(ctx, ids)),
     purge: (ids) => guard(() => purge(ctx, ids)),
     stats: () => guard(() => stats(ctx)),
+    addRule: (request) => guard(() => addRule(ctx, request)),
+    listRules: () => guard(() => listRules(ctx)),
+    removeRule: (id) => guard(() => removeRule(ctx, id)),
+    acceptNotification: (event) => guard(() => acceptNotification(ctx, event)),
     close: () => {
       closing ??= (async () => {
-        await Promise.allSettled([queue.close(), dlq.close()]);
+        await Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
         try {
           await client.quit();
         } catch {

@@ -3,6 +3,7 @@
 export { DEFAULT_CONNECT_TIMEOUT_MS, createProducer } from './create-producer.js';
 export type { Producer, ProducerOptions } from './create-producer.js';
 export type { ListDeadOptions, PurgeResult, RedriveResult } from './dead-letters.js';
+export type { AddRuleResult } from './enforcement.js';
 export { newBatchId } from './enqueue.js';
 export type { EnqueueOptions } from './enqueue.js';
 export type { EnqueueResult, MergeChange } from './enqueue-result.js';

@@ -5,7 +5,13 @@ import {
   legacyKeyJobId,
   takedownJobId,
 } from '../jobs/index.js';
-import type { DeadLetterEntry, FieldError, TakedownResult } from '../jobs/index.js';
+import type {
+  DeadLetterEntry,
+  FieldError,
+  TakedownConfirmation,
+  TakedownJobData,
+  TakedownResult,
+} from '../jobs/index.js';
 import { checkBatchId } from './enqueue.js';
 import { batchMetaKey } from './batch-record.js';
 import { ValidationError } from './errors.js';
@@ -48,6 +54,10 @@ export interface JobStatus {
     deadLetteredAt?: string;
   };
   deadLetter?: DeadLetterEntry;
+  /** When Agora confirmed the end of a push this takedown cut (see `confirmation`). */
+  confirmedAt?: string;
+  /** The Agora event that confirmed it. */
+  confirmation?: TakedownConfirmation;
   /** For a stream-key query: the other job of that key (its takedown or its scheduled expiry). */
   related?: JobStatus[];
 }
@@ -189,6 +199,11 @@ async function buildJobStatus(
     }
     if (typeof job.failedReason === 'string' && job.failedReason !== '') {
       status.lastError = { message: job.failedReason };
+    }
+    const data = job.data as Partial<TakedownJobData> | undefined;
+    if (typeof data?.confirmedAt === 'string' && data.confirmation !== undefined) {
+      status.confirmedAt = data.confirmedAt;
+      status.confirmation = data.confirmation;
     }
   } else if (entry?.enqueuedAt !== undefined) {
     status.timestamps.enqueuedAt = entry.enqueuedAt;
