@@ -10,6 +10,7 @@ import type { EnforcementIndex } from './enforcement-index.js';
 import { EVENT_JOB_NAME, SWEEP_JOB_NAME } from './enforcement-queue.js';
 import type { SweepJobData } from './enforcement-queue.js';
 import { recordConfirmation } from './record-confirmation.js';
+import type { ConfirmationListener } from './record-confirmation.js';
 
 /** What one processed event led to (the `result` label of takedown_notifications_total). */
 export type EventResult =
@@ -39,6 +40,8 @@ export interface EnforcementDeps {
   api: AgoraApi;
   logger: LoggerLike;
   metrics?: EnforcementMetricsLike;
+  /** Told when a confirmation is recorded on a takedown (audit trail, callback). */
+  onConfirmed?: ConfirmationListener;
 }
 
 /** Marks the takedowns this pipeline asks for (payload.requestedBy). */
@@ -133,7 +136,7 @@ export function createEnforcementProcessor(deps: EnforcementDeps) {
 
   async function confirm(event: StreamEvent, jobId: string | undefined): Promise<EventResult> {
     if (jobId === undefined) return 'pending';
-    const recorded = await recordConfirmation(deps.takedowns, jobId, event);
+    const recorded = await recordConfirmation(deps.takedowns, jobId, event, deps.onConfirmed);
     if (recorded === 'recorded')
       logger.info({ jobId, noticeId: event.noticeId }, 'takedown confirmed by Agora');
     return recorded === 'missing' ? 'no-action' : 'confirmed';
@@ -232,7 +235,7 @@ export function createEnforcementProcessor(deps: EnforcementDeps) {
  * recorded on it now. Called from the takedown worker's `completed` listener.
  */
 export async function onTakedownCompleted(
-  deps: Pick<EnforcementDeps, 'index' | 'takedowns'>,
+  deps: Pick<EnforcementDeps, 'index' | 'takedowns' | 'onConfirmed'>,
   jobId: string,
   payload: TakedownPayload,
   result: TakedownResult,
@@ -247,7 +250,12 @@ export async function onTakedownCompleted(
   for (const sid of result.disconnected) {
     const stashed = await deps.index.takeEnded(payload.appId, sid);
     if (stashed !== undefined) {
-      await recordConfirmation(deps.takedowns, jobId, JSON.parse(stashed) as StreamEvent);
+      await recordConfirmation(
+        deps.takedowns,
+        jobId,
+        JSON.parse(stashed) as StreamEvent,
+        deps.onConfirmed,
+      );
     }
   }
 }

@@ -42,4 +42,4 @@ export {
 } from './enforcement-queue.js';
 export type { EnforcementJobData, SweepJobData } from './enforcement-queue.js';
 export { recordConfirmation, toConfirmation } from './record-confirmation.js';
-export type { RecordConfirmationResult } from './record-confirmation.js';
+export type { ConfirmationListener, RecordConfirmationResult } from './record-confirmation.js';

@@ -4,6 +4,19 @@ import type { StreamEvent } from './agora-notification.js';
 
 export type RecordConfirmationResult = 'recorded' | 'already-confirmed' | 'missing';
 
+/**
+ * Told once per takedown when its confirmation is recorded (the worker passes the audit trail and
+ * the `takedown.confirmed` callback here). A failure is the caller's to log; the record stays.
+ */
+export type ConfirmationListener = (confirmation: {
+  jobId: string;
+  payload: unknown;
+  source: 'ncs';
+  what: string;
+  id: string;
+  at: Date;
+}) => Promise<void>;
+
 /** The confirmation as stored on the takedown: what Agora said, never the (masked) key. */
 export function toConfirmation(event: StreamEvent): TakedownConfirmation {
   const confirmation: TakedownConfirmation = {
@@ -29,14 +42,25 @@ export async function recordConfirmation(
   takedowns: Queue<TakedownJobData>,
   jobId: string,
   event: StreamEvent,
+  onRecorded?: ConfirmationListener,
 ): Promise<RecordConfirmationResult> {
   const job = await takedowns.getJob(jobId);
   if (job === undefined) return 'missing';
   if (job.data.confirmedAt !== undefined) return 'already-confirmed';
+  const at = new Date(event.receivedAt);
   await job.updateData({
     ...job.data,
-    confirmedAt: new Date(event.receivedAt).toISOString(),
+    confirmedAt: at.toISOString(),
     confirmation: toConfirmation(event),
+  });
+  await onRecorded?.({
+    jobId,
+    payload: job.data.payload,
+    source: 'ncs',
+    what:
+      event.errorCode === undefined ? event.event : `${event.event} errorCode ${event.errorCode}`,
+    id: event.noticeId,
+    at,
   });
   return 'recorded';
 }

@@ -5,6 +5,8 @@ import { registerDashboard, DASHBOARD_PATH } from './register-dashboard.js';
 import type { DashboardOptions } from './register-dashboard.js';
 import { registerIntakeRoutes } from './intake-routes.js';
 import type { IntakeOptions } from './intake-routes.js';
+import { registerNotificationRoutes } from './notification-routes.js';
+import type { NotificationIntakeOptions } from './notification-routes.js';
 import type { OpsLogger } from './ops-logger.js';
 import type { RequestTracer } from '../telemetry/index.js';
 import { traceV1Routes } from './trace-v1-routes.js';
@@ -16,6 +18,7 @@ import { traceV1Routes } from './trace-v1-routes.js';
  *   GET /readyz    200 {status:'ready'} | 503 {status:'not-ready', reason} (readiness: Redis + worker)
  *   GET /metrics   Prometheus text
  *   /v1/...        HTTP intake, only when intake tokens are configured (see intake-routes.ts)
+ *   POST /v1/agora/notifications   Agora NCS events, only when NCS_SECRET is set (notification-routes.ts)
  *   /dashboard     Bull Board behind basic auth, only when user and password are set
  *
  * Fastify's own request logging is off: it would log every scrape, and a logger that is handed
@@ -51,13 +54,15 @@ export interface OpsServerOptions {
   dashboard?: DashboardOptions;
   /** Starts a trace per /v1 request (src/telemetry); unset when tracing is off. */
   traceRequest?: RequestTracer;
+  /** POST /v1/agora/notifications; mounted only when the NCS secret is non-empty. */
+  notifications?: NotificationIntakeOptions;
 }
 
 export interface OpsServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:9464 */
   readonly url: string;
   /** Which optional parts are mounted. */
-  readonly mounted: { intake: boolean; dashboard: boolean };
+  readonly mounted: { intake: boolean; dashboard: boolean; notifications: boolean };
   /** Every route registered (method and URL pattern), e.g. to check the OpenAPI document. */
   readonly routes: readonly { method: string; url: string }[];
   /** Stops accepting connections and waits for in-flight requests. */
@@ -222,6 +227,11 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
     registerIntakeRoutes(app, { ...options.intake, tokens }, logger);
   }
 
+  const notificationsOn =
+    options.notifications !== undefined && options.notifications.secret !== '';
+  if (options.notifications && notificationsOn)
+    registerNotificationRoutes(app, options.notifications, logger);
+
   const dashboardOn =
     options.dashboard !== undefined &&
     options.dashboard.user !== '' &&
@@ -242,7 +252,12 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
   }
   const url = formatUrl(app.server.address(), `${options.host}:${options.port}`);
   logger.info(
-    { url, intake: intakeOn, dashboard: dashboardOn ? `${url}${DASHBOARD_PATH}` : false },
+    {
+      url,
+      intake: intakeOn,
+      notifications: notificationsOn,
+      dashboard: dashboardOn ? `${url}${DASHBOARD_PATH}` : false,
+    },
     'ops server listening',
   );
 

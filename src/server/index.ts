@@ -19,3 +19,6 @@ export type {
   ProducerLike,
 } from './producer-like.js';
 export { constantTimeEqual, createSecretMatcher } from './constant-time-equal.js';
+export { NOTIFICATIONS_PATH, registerNotificationRoutes } from './notification-routes.js';
+export type { NotificationIntakeOptions, NotificationSink } from './notification-routes.js';
+export type { RulesLike } from './rule-routes.js';

@@ -23,6 +23,8 @@ import type {
   IntakeFieldError,
   ProducerLike,
 } from './producer-like.js';
+import { registerRuleRoutes } from './rule-routes.js';
+import type { RulesLike } from './rule-routes.js';
 
 /**
  * HTTP intake: other services (any language) hand takedowns over with a bearer token.
@@ -50,6 +52,8 @@ export interface IntakeOptions {
   producer: ProducerLike;
   /** How long one producer call may take before the request answers 503. @defaultValue 10000 */
   timeoutMs?: number;
+  /** Enforcement rules (/v1/rules); mounted when given. */
+  rules?: RulesLike;
 }
 
 /** The JSON every intake error answers with. */
@@ -83,7 +87,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -110,7 +114,7 @@ function fieldErrorsOf(err: unknown): IntakeFieldError[] | undefined {
  * Redis not there: the producer's RedisUnavailableError, our own timeout, or a raw ioredis
  * connection error (same test as the producer's, so the two cannot drift apart).
  */
-function isUnavailable(err: unknown): boolean {
+export function isUnavailable(err: unknown): boolean {
   if (err instanceof IntakeTimeoutError) return true;
   if (err instanceof Error && err.name === 'RedisUnavailableError') return true;
   return isConnectionError(err);
@@ -421,6 +425,8 @@ export function registerIntakeRoutes(
         return reply.code(200).send(progress);
       },
     );
+
+    if (options.rules !== undefined) registerRuleRoutes(scope, options.rules, call);
 
     done();
   });

@@ -226,6 +226,10 @@ export async function createTakedownWorker(
   // After BullMQ stored the result, so a run whose completion did not stick is not counted.
   worker.on('completed', (job: Job, result: TakedownResult) => {
     safeHook(() => hooks?.onCompleted?.(result, jobTiming(job, job.finishedOn ?? Date.now())));
+    if (job.id !== undefined) {
+      const id = job.id;
+      safeHook(() => hooks?.onTakedownCompleted?.(id, job.data, result));
+    }
   });
 
   const reconciler = createReconciler({

@@ -53,4 +53,4 @@ export type {
   TakedownOutcomesOptions,
 } from './takedown-outcomes.js';
 export { combineHooks, jobTiming } from './worker-hooks.js';
-export type { JobRun, JobRunOutcome, JobTiming, WorkerHooks } from './worker-hooks.js';
+export type { JobRun, JobRunOutcome, JobTiming, StepContext, WorkerHooks } from './worker-hooks.js';

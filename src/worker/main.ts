@@ -15,7 +15,9 @@ import type { Producer } from '../producer/index.js';
 import { createOpsServer, createReadinessCheck } from '../server/index.js';
 import type { OpsServer, OpsServerOptions } from '../server/index.js';
 import { checkRedis } from './check-redis.js';
+import { createEnforcementWorker } from './create-enforcement-worker.js';
 import { createTakedownWorker } from './create-takedown-worker.js';
+import { withRateLimit } from './rate-limited-api.js';
 import type { TakedownWorker } from './create-takedown-worker.js';
 import { createMetricsHooks } from './metrics-hooks.js';
 import { OpsServerStartError } from './ops-server-start-error.js';
@@ -142,7 +144,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   let ops: OpsServer;
   try {
     await checkRedis({ redis: config.redis, logger });
-    ops = await startOps({
+    const started = await startOps({
       config,
       logger,
       metrics,
@@ -153,6 +155,22 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     });
     // Audit trail + outcome callbacks; `outcomes.onTakedownConfirmed` records Agora confirmations.
     const outcomes = await startOutcomes({ config, logger, metrics, closers });
+    ops = started.server;
+    const enforcement = await createEnforcementWorker({
+      redis: config.redis,
+      prefix: config.prefix,
+      producer: started.producer,
+      // Enforcement lookups and sweeps act for urgent takedowns: the limiter's urgent lane.
+      api: withRateLimit(agora, limiter, {
+        urgent: true,
+        retryAfterMaxMs: config.agora.retryAfterMaxMs,
+      }),
+      logger,
+      metrics,
+      retentionS: config.takedown.idempotencyWindowS,
+      onConfirmed: (confirmation) => outcomes.onTakedownConfirmed(confirmation),
+    });
+    closers.push({ what: 'enforcement worker', close: () => enforcement.close() });
     takedownWorker = await createTakedownWorker({
       redis: config.redis,
       prefix: config.prefix,
@@ -163,7 +181,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       limiter,
       logger,
       retryAfterMaxMs: config.agora.retryAfterMaxMs,
-      hooks: combineHooks(createMetricsHooks(metrics), outcomes.hooks),
+      hooks: combineHooks(createMetricsHooks(metrics), outcomes.hooks, {
+        onTakedownCompleted: (jobId, data, result) =>
+          enforcement.takedownCompleted(jobId, data, result),
+      }),
       ...(telemetry === undefined ? {} : { telemetry }),
       // Done above, before the ops server took its port.
       checkRedis: false,
@@ -195,6 +216,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         url: ops.url,
         metrics: `${ops.url}/metrics`,
         intake: ops.mounted.intake,
+        notifications: ops.mounted.notifications,
         dashboard: ops.mounted.dashboard ? `${ops.url}/dashboard` : false,
       },
     },
@@ -251,7 +273,7 @@ interface StartOpsOptions {
  * both queues, and a producer when the intake or the dashboard (redrive) is on. Each resource is
  * pushed onto `closers` as soon as it exists, so a failure halfway leaves nothing open.
  */
-async function startOps(o: StartOpsOptions): Promise<OpsServer> {
+async function startOps(o: StartOpsOptions): Promise<{ server: OpsServer; producer: Producer }> {
   const { config, logger, metrics, closers } = o;
   const opsRedis = createRedisConnection(config.redis, { role: 'producer' });
   let redisDown = false;
@@ -288,21 +310,18 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
   const { user, password } = config.dashboard;
   const dashboardOn =
     user !== undefined && user !== '' && password !== undefined && password !== '';
-  let producer: Producer | undefined;
-  if (tokens.length > 0 || dashboardOn) {
-    const created = await createProducer({
-      redis: config.redis,
-      prefix: config.prefix,
-      logger,
-      defaultAppId: config.agora.appId,
-      callbackAllowedHosts: config.callbacks.allowedHosts,
-      attempts: config.takedown.attempts,
-      idempotencyWindowS: config.takedown.idempotencyWindowS,
-      ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry.bullmq }),
-    });
-    producer = created;
-    closers.push({ what: 'producer', close: () => created.close() });
-  }
+  // Always: the enforcement worker enqueues its takedowns through it, beside intake and dashboard.
+  const producer = await createProducer({
+    redis: config.redis,
+    prefix: config.prefix,
+    logger,
+    defaultAppId: config.agora.appId,
+    callbackAllowedHosts: config.callbacks.allowedHosts,
+    attempts: config.takedown.attempts,
+    idempotencyWindowS: config.takedown.idempotencyWindowS,
+    ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry.bullmq }),
+  });
+  closers.push({ what: 'producer', close: () => producer.close() });
 
   const serverOptions: OpsServerOptions = {
     host: config.http.host,
@@ -318,15 +337,26 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
       isShuttingDown: o.isShuttingDown,
     }),
   };
-  if (producer !== undefined && tokens.length > 0) {
+  if (tokens.length > 0) {
     serverOptions.intake = {
       tokens,
       maxBatch: config.intake.maxBatch,
       bodyLimitBytes: config.intake.bodyLimitBytes,
       producer,
+      rules: producer,
     };
   }
-  if (producer !== undefined && dashboardOn) {
+  const ncsSecret = config.ncs.secret ?? '';
+  if (ncsSecret !== '') {
+    serverOptions.notifications = {
+      secret: ncsSecret,
+      bodyLimitBytes: config.ncs.bodyLimitBytes,
+      defaultAppId: config.agora.appId,
+      sink: producer,
+      onResult: (event, result) => metrics.recordNotification(event, result),
+    };
+  }
+  if (dashboardOn) {
     const redriveWith = producer;
     serverOptions.dashboard = {
       user,
@@ -352,5 +382,5 @@ async function startOps(o: StartOpsOptions): Promise<OpsServer> {
     });
   }
   closers.push({ what: 'ops server', close: () => server.close() });
-  return server;
+  return { server, producer };
 }

@@ -4,8 +4,15 @@ import type { WorkerHooks } from './worker-hooks.js';
 /** The parts of the metrics the worker feeds (the Agora client feeds `recordCall` itself). */
 export type WorkerMetrics = Pick<
   TakedownMetrics,
-  'recordStep' | 'recordOutcome' | 'recordRateLimitWait' | 'recordReconnectsBlocked'
+  | 'recordStep'
+  | 'recordOutcome'
+  | 'recordRateLimitWait'
+  | 'recordReconnectsBlocked'
+  | 'recordEnforcementCut'
 >;
+
+/** requestedBy of the takedowns the enforcement pipeline asks for (src/notifications). */
+const ENFORCEMENT_REQUESTER_PREFIX = 'enforcement:';
 
 /**
  * Worker hooks that feed the Prometheus instruments: step durations, rate-limiter waits, and one
@@ -14,7 +21,17 @@ export type WorkerMetrics = Pick<
  */
 export function createMetricsHooks(metrics: WorkerMetrics): WorkerHooks {
   return {
-    onStep: (step, durationMs) => metrics.recordStep(step, durationMs),
+    onStep: (step, durationMs, context) => {
+      metrics.recordStep(step, durationMs);
+      // The cut of a takedown an Agora event triggered: time from its enqueue (the event's
+      // processing, milliseconds after it arrived) to the end of the disconnect step.
+      if (
+        step === 'disconnect' &&
+        context?.payload.requestedBy?.startsWith(ENFORCEMENT_REQUESTER_PREFIX) === true
+      ) {
+        metrics.recordEnforcementCut(Date.now() - context.enqueuedAt);
+      }
+    },
     onRateLimitWait: (appId, cls, waitedMs) => metrics.recordRateLimitWait(appId, cls, waitedMs),
     onCompleted: (result, timing) => {
       metrics.recordOutcome(result.outcome, timing.finishedAt - timing.dueAt);

@@ -201,7 +201,7 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
           run.steps.push({ step, at: now(), durationMs: Math.round(durationMs) });
           failedStep = nextStep;
           logger.info({ step, durationMs: Math.round(durationMs) }, 'step done');
-          safeHook(() => hooks?.onStep?.(step, durationMs));
+          safeHook(() => hooks?.onStep?.(step, durationMs, { payload, enqueuedAt: job.timestamp }));
         },
       });
       const durationMs = now() - startedAt;

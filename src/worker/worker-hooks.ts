@@ -1,6 +1,11 @@
 import type { Job } from 'bullmq';
 import type { CallClass, CallInfo } from '../agora/index.js';
-import type { DeadLetterEntry, TakedownResult, TakedownStep } from '../jobs/index.js';
+import type {
+  DeadLetterEntry,
+  TakedownPayload,
+  TakedownResult,
+  TakedownStep,
+} from '../jobs/index.js';
 
 /**
  * How one processing run of a job ended:
@@ -54,13 +59,22 @@ export interface JobRun {
 }
 
 /** Optional callbacks for metrics. Must not throw (a throw is caught and ignored). */
+/** Which takedown a step belonged to (for metrics that depend on why it was asked for). */
+export interface StepContext {
+  payload: TakedownPayload;
+  /** Epoch ms the job was added. */
+  enqueuedAt: number;
+}
+
 export interface WorkerHooks {
-  onStep?(step: TakedownStep, durationMs: number): void;
+  onStep?(step: TakedownStep, durationMs: number, context?: StepContext): void;
   onJobRun?(outcome: JobRunOutcome, durationMs: number): void;
   /** A call waited this long (often 0) for its rate-limiter slot. */
   onRateLimitWait?(appId: string, cls: CallClass, waitedMs: number): void;
   /** A takedown finished (its job is in `completed`): once per job, after BullMQ recorded it. */
   onCompleted?(result: TakedownResult, timing: JobTiming): void;
+  /** The same moment, with the job's id and stored data (payload), for the enforcement index. */
+  onTakedownCompleted?(jobId: string, data: unknown, result: TakedownResult): void;
   /**
    * A DLQ entry was written — by the processor before it gave up, by the `failed` listener, or by
    * the reconciler. Once per entry: writers that find the entry already there do not call it.
@@ -89,6 +103,9 @@ export function combineHooks(...all: readonly WorkerHooks[]): WorkerHooks {
   const completed = each('onCompleted');
   if (completed.length > 0)
     combined.onCompleted = (...a) => completed.forEach((f) => safeHook(() => f(...a)));
+  const indexed = each('onTakedownCompleted');
+  if (indexed.length > 0)
+    combined.onTakedownCompleted = (...a) => indexed.forEach((f) => safeHook(() => f(...a)));
   const dead = each('onDeadLetter');
   if (dead.length > 0)
     combined.onDeadLetter = (...a) => dead.forEach((f) => safeHook(() => f(...a)));
