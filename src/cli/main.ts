@@ -12,6 +12,7 @@ import { demoCommand } from './commands/demo.js';
 import { enqueueCommand } from './commands/enqueue.js';
 import { dlqCommand } from './commands/dlq.js';
 import { expireCommand } from './commands/expire.js';
+import { ruleCommand } from './commands/rule.js';
 import { simulatorCommand } from './commands/simulator.js';
 import { statsCommand } from './commands/stats.js';
 import { statusCommand } from './commands/status.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   statsCommand,
   callbacksCommand,
   auditCommand,
+  ruleCommand,
   simulatorCommand,
   demoCommand,
 ];
@@ -51,6 +53,7 @@ Examples:
   $ takedown batch sweep.csv --dry-run
   $ takedown status --sid SID --json
   $ takedown dlq list --json
+  $ takedown rule add --uid 4242 --for 24h --reason "repeat violation"
 
 Configuration: environment variables (REDIS_URL, AGORA_APP_ID, AGORA_CUSTOMER_ID, ...) and an
 optional JSON file (--config FILE or TAKEDOWN_CONFIG); environment variables win over the file.

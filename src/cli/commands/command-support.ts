@@ -58,6 +58,11 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   batchId: '--batch',
   limit: '--limit',
   ...REQUEST_FLAGS,
+  uid: '--uid',
+  durationS: '--for',
+  until: '--until',
+  forever: '--forever',
+  ruleId: 'RULE_ID',
 };
 
 /** What a command validates requests with before connecting (the producer uses the same). */

@@ -18,6 +18,11 @@ interface RawSimulatorFlags {
   timeoutRate?: string;
   reconnectDelayMs?: string;
   sidQueryShape?: string;
+  ncsUrl?: string;
+  ncsSecret?: string;
+  ncsDuplicateRate?: string;
+  ncsReorderMs?: string;
+  ncsUnmaskedKeys?: boolean;
 }
 
 function int(flag: string, raw: string, min: number, max: number): number {
@@ -73,6 +78,27 @@ export function toSimulatorOptions(
     }
     o.sidQueryShape = flags.sidQueryShape;
   }
+  if (flags.ncsUrl !== undefined) {
+    if (!/^https?:\/\/\S+$/.test(flags.ncsUrl)) {
+      throw new UsageError(
+        '--ncs-url must be an http(s) URL, e.g. http://127.0.0.1:9464/v1/agora/notifications',
+      );
+    }
+    o.ncsUrl = flags.ncsUrl;
+    const secret = flags.ncsSecret ?? env.NCS_SECRET;
+    if (secret === undefined)
+      throw new UsageError('--ncs-url needs --ncs-secret (or NCS_SECRET) to sign the events');
+    o.ncsSecret = nonEmpty('--ncs-secret', secret);
+  } else if (flags.ncsSecret !== undefined) {
+    throw new UsageError('--ncs-secret needs --ncs-url (where to post the events)');
+  }
+  if (flags.ncsDuplicateRate !== undefined) {
+    o.ncsDuplicateRate = rate('--ncs-duplicate-rate', flags.ncsDuplicateRate);
+  }
+  if (flags.ncsReorderMs !== undefined) {
+    o.ncsReorderMs = int('--ncs-reorder-ms', flags.ncsReorderMs, 0, 60_000);
+  }
+  if (flags.ncsUnmaskedKeys === true) o.ncsMaskKeys = false;
   return o;
 }
 
@@ -102,6 +128,17 @@ export function simulatorCommand(ctx: CliContext): Command {
       '--sid-query-shape <shape>',
       "'array' or 'object' for GET online-streams/{sid} (default array)",
     )
+    .option(
+      '--ncs-url <url>',
+      'post signed Agora Notifications events (connected, disconnected, aborted) to this URL',
+    )
+    .option('--ncs-secret <secret>', 'secret the events are signed with (default: NCS_SECRET)')
+    .option('--ncs-duplicate-rate <0..1>', 'share of events delivered twice (default 0)')
+    .option(
+      '--ncs-reorder-ms <ms>',
+      'random delay 0..ms per event, so events can arrive out of order (default 0)',
+    )
+    .option('--ncs-unmasked-keys', 'send stream keys unmasked (Agora masks them: 7B***Qbs)')
     .action(async (flags: RawSimulatorFlags) => {
       const options = toSimulatorOptions(flags, ctx.env);
       let sim;
@@ -115,6 +152,9 @@ export function simulatorCommand(ctx: CliContext): Command {
         );
       }
       ctx.stdout.write(`simulator listening on ${sim.url}\n`);
+      if (options.ncsUrl !== undefined) {
+        ctx.stdout.write(`posting signed Agora notifications to ${options.ncsUrl}\n`);
+      }
       await ctx.waitForSignal();
       await sim.close();
       ctx.exitCode = 0;

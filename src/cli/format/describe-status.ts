@@ -67,6 +67,13 @@ export function describeJobStatus(status: JobStatus): string[] {
   if (t.startedAt !== undefined) rows.push(['started', t.startedAt]);
   if (t.finishedAt !== undefined) rows.push(['finished', t.finishedAt]);
   if (t.deadLetteredAt !== undefined) rows.push(['dead-lettered', t.deadLetteredAt]);
+  if (status.confirmedAt !== undefined && status.confirmation !== undefined) {
+    const c = status.confirmation;
+    const code = c.errorCode === undefined ? '' : ` errorCode ${c.errorCode}`;
+    rows.push(['confirmed', `${status.confirmedAt} by Agora ${c.event}${code} (sid ${c.sid})`]);
+  }
+  const rule = payloadField(status.payload, 'ruleId');
+  if (rule !== undefined) rows.push(['rule', rule]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = [
     `takedown ${maskJobId(status.jobId)}`,
