@@ -12,6 +12,8 @@ import type { FaultInjector } from './fault-injector.js';
 import { isExpired } from './gateway-state.js';
 import type { GatewayState, StreamRecord } from './gateway-state.js';
 import { isRegion } from './parse-api-request.js';
+import { checkNotifierPatch } from './notifier.js';
+import type { Notifier } from './notifier.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { SimulatorInputError, isNonNegativeInt } from './simulator-options.js';
 import type { SimulatorConfig, SimulatorLimits } from './simulator-options.js';
@@ -21,6 +23,7 @@ export interface AdminContext {
   faults: FaultInjector;
   limiter: RateLimiter;
   calls: CallLog;
+  notifier: Notifier;
   config(): SimulatorConfig;
   setConfig(patch: Partial<SimulatorConfig>): void;
   /** Back to the start configuration, with `input` overriding limits/config. */
@@ -293,6 +296,11 @@ export function handleAdminRequest(
         ctx.setConfig(parseConfigPatch(body));
         return { status: 200, body: ctx.config() };
       }
+      case 'GET /_sim/notifications':
+        return { status: 200, body: ctx.notifier.settings() };
+      case 'PUT /_sim/notifications':
+        ctx.notifier.configure(checkNotifierPatch(parseJson(rawBody)));
+        return { status: 200, body: ctx.notifier.settings() };
       case 'GET /_sim/stats':
         return { status: 200, body: ctx.stats() };
       default:

@@ -86,9 +86,28 @@ export interface GatewayState {
   reset(): void;
 }
 
+/** What Agora Notifications would report about a push (reference §8), for the notifier. */
+export type GatewayEvent =
+  | { type: 'connected'; stream: StreamRecord }
+  | { type: 'disconnected'; stream: StreamRecord; endAtMs: number }
+  | {
+      type: 'aborted';
+      sid: string;
+      appId: string;
+      region: Region;
+      streamKey: string;
+      channel: string;
+      uid: string;
+      atMs: number;
+      errorCode: number;
+      reason: string;
+    };
+
 export interface GatewayStateOptions {
   reconnectDelayMs: number;
   now?: () => number;
+  /** Called for every push that starts, ends or is refused. Must not throw. */
+  onEvent?: (event: GatewayEvent) => void;
 }
 
 export function ingestUrl(region: Region, streamKey: string): string {
@@ -138,6 +157,28 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
   let reconnects = 0;
   let refusedReconnects = 0;
   let pendingReconnects = 0;
+  const emit = options.onEvent ?? (() => undefined);
+
+  /** A refused push on a known key: Agora reports it as live_stream_aborted with a fresh SID. */
+  function emitRefused(
+    key: KeyRecord | undefined,
+    refusal: { message: string; errorCode: number },
+    atMs: number,
+  ): void {
+    if (key === undefined) return;
+    emit({
+      type: 'aborted',
+      sid: randomUUID(),
+      appId: key.appId,
+      region: key.region,
+      streamKey: key.streamKey,
+      channel: key.channel,
+      uid: key.uid,
+      atMs,
+      errorCode: refusal.errorCode,
+      reason: refusal.message,
+    });
+  }
 
   function lookupKey(appId: string, region: Region, streamKey: string): KeyLookup {
     const key = keys.get(streamKey);
@@ -188,6 +229,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
     addTo(byChannel, `${key.appId}|${key.region}|${key.channel}`, stream);
     key.liveSids.add(sid);
     encoder.sid = sid;
+    emit({ type: 'connected', stream });
     return stream;
   }
 
@@ -206,10 +248,12 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       pendingReconnects -= 1;
       const t = now();
       const key = keys.get(encoder.streamKey);
-      if (key === undefined || pushRefusal(key, encoder.appId, encoder.region, t) !== undefined) {
+      const refusal = pushRefusal(key, encoder.appId, encoder.region, t);
+      if (key === undefined || refusal !== undefined) {
         // The takedown worked: the encoder's retry is refused at ingest and it gives up.
         refusedReconnects += 1;
         encoders.delete(encoder);
+        if (refusal !== undefined) emitRefused(key, refusal, t);
         return;
       }
       reconnects += 1;
@@ -257,6 +301,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       const s = getStream(appId, region, sid);
       if (s === undefined) return false;
       endStream(s);
+      emit({ type: 'disconnected', stream: s, endAtMs: now() });
       if (s.encoder.reconnect) scheduleReconnect(s.encoder);
       else encoders.delete(s.encoder);
       return true;
@@ -265,6 +310,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       const key = keys.get(streamKey);
       const refusal = pushRefusal(key, appId, region, nowMs);
       if (key === undefined || refusal !== undefined) {
+        if (refusal !== undefined) emitRefused(key, refusal, nowMs);
         return {
           ok: false,
           ...(refusal ?? { status: 404, message: 'Unknown stream key.', errorCode: 3 }),

@@ -26,3 +26,5 @@ export type {
   StartEncoderInput,
   StreamFilter,
 } from './admin-types.js';
+export { maskAgoraKey } from './notifier.js';
+export type { NotifierPatch, NotifierStats, NotifierView } from './notifier.js';

@@ -11,6 +11,7 @@ import type {
   StartEncoderInput,
   StreamFilter,
 } from './admin-types.js';
+import type { NotifierPatch, NotifierView } from './notifier.js';
 import type { FaultsPatch, SimulatorConfig, SimulatorLimits } from './simulator-options.js';
 
 /** A /_sim/ call answered with a non-2xx status. */
@@ -43,6 +44,9 @@ export interface SimulatorAdmin {
   config(): Promise<SimulatorConfig>;
   setConfig(patch: Partial<SimulatorConfig>): Promise<SimulatorConfig>;
   stats(): Promise<SimulatorStats>;
+  /** Agora Notifications settings (secret shown only as set / not set) and delivery stats. */
+  notifications(): Promise<NotifierView>;
+  setNotifications(patch: NotifierPatch): Promise<NotifierView>;
 }
 
 function query(params: Record<string, string | number | undefined>): string {
@@ -104,5 +108,7 @@ export function createSimulatorAdmin(url: string): SimulatorAdmin {
     config: () => call<SimulatorConfig>('GET', 'config'),
     setConfig: (patch) => call<SimulatorConfig>('PUT', 'config', patch),
     stats: () => call<SimulatorStats>('GET', 'stats'),
+    notifications: () => call<NotifierView>('GET', 'notifications'),
+    setNotifications: (patch) => call<NotifierView>('PUT', 'notifications', patch),
   };
 }

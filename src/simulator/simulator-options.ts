@@ -99,6 +99,16 @@ export interface SimulatorOptions {
   sidQueryShape?: SidQueryShape;
   /** Allowed distance between an HMAC request's Date and now; 0 = not checked. @defaultValue 300 */
   hmacClockSkewS?: number;
+  /** Agora Notifications: where to POST signed stream events (none when unset). */
+  ncsUrl?: string;
+  /** The secret the events are signed with (required with ncsUrl). */
+  ncsSecret?: string;
+  /** Probability 0..1 that an event is delivered twice. @defaultValue 0 */
+  ncsDuplicateRate?: number;
+  /** Random extra delay 0..ms per event, so events can arrive out of order. @defaultValue 0 */
+  ncsReorderMs?: number;
+  /** Mask stream keys in event payloads (`7B***Qbs`). @defaultValue true */
+  ncsMaskKeys?: boolean;
   logger?: SimulatorLogger;
 }
 
@@ -112,6 +122,11 @@ export interface ResolvedSimulatorOptions extends SimulatorLimits, SimulatorConf
   errorStatus: number;
   timeoutRate: number;
   hmacClockSkewS: number;
+  ncsUrl: string | undefined;
+  ncsSecret: string | undefined;
+  ncsDuplicateRate: number;
+  ncsReorderMs: number;
+  ncsMaskKeys: boolean;
   logger: SimulatorLogger | undefined;
 }
 
@@ -155,6 +170,14 @@ function nonEmpty(name: string, value: string | undefined, fallback: string): st
   return value;
 }
 
+function ncsUrlOption(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url)) {
+    throw new SimulatorInputError('ncsUrl must be an http(s) URL');
+  }
+  return url;
+}
+
 export function resolveSimulatorOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const errorStatus = options.errorStatus ?? 503;
   if (!isErrorStatus(errorStatus)) {
@@ -179,6 +202,12 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     reconnectDelayMs: intOption('reconnectDelayMs', options.reconnectDelayMs, 500, 3_600_000),
     sidQueryShape,
     hmacClockSkewS: intOption('hmacClockSkewS', options.hmacClockSkewS, 300, 86_400 * 365),
+    ncsUrl: ncsUrlOption(options.ncsUrl),
+    ncsSecret:
+      options.ncsSecret === undefined ? undefined : nonEmpty('ncsSecret', options.ncsSecret, ''),
+    ncsDuplicateRate: rateOption('ncsDuplicateRate', options.ncsDuplicateRate),
+    ncsReorderMs: intOption('ncsReorderMs', options.ncsReorderMs, 0, 60_000),
+    ncsMaskKeys: options.ncsMaskKeys ?? true,
     logger: options.logger,
   };
 }

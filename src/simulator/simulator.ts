@@ -15,6 +15,8 @@ import { createFaultInjector, noFaults } from './fault-injector.js';
 import type { FaultTarget } from './fault-injector.js';
 import type { SimulatorFaults } from './simulator-options.js';
 import { createGatewayState } from './gateway-state.js';
+import { createNotifier } from './notifier.js';
+import type { NotifierSettings } from './notifier.js';
 import { isRegion, parseApiRequest } from './parse-api-request.js';
 import type { ParsedApiRequest } from './parse-api-request.js';
 import { createRateLimiter } from './rate-limiter.js';
@@ -84,8 +86,20 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     hmacClockSkewS: opts.hmacClockSkewS,
   };
 
+  const startNotifier: NotifierSettings = {
+    url: opts.ncsUrl,
+    secret: opts.ncsSecret,
+    duplicateRate: opts.ncsDuplicateRate,
+    reorderMs: opts.ncsReorderMs,
+    maskKeys: opts.ncsMaskKeys,
+  };
+  const notifier = createNotifier(startNotifier, logger);
+
   let config: SimulatorConfig = { ...startConfig };
-  const state = createGatewayState({ reconnectDelayMs: config.reconnectDelayMs });
+  const state = createGatewayState({
+    reconnectDelayMs: config.reconnectDelayMs,
+    onEvent: (event) => notifier.emit(event),
+  });
   const limiter = createRateLimiter(startLimits);
   const faults = createFaultInjector(startFaults);
   const calls = createCallLog();
@@ -112,12 +126,14 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     faults,
     limiter,
     calls,
+    notifier,
     config: () => ({ ...config }),
     setConfig,
     reset(input) {
       state.reset();
       calls.clear();
       faults.reset(startFaults);
+      notifier.reset(startNotifier);
       const { reconnectDelayMs, sidQueryShape, ...limits } = input;
       limiter.reset({ ...startLimits, ...limits });
       config = { ...startConfig };
@@ -324,6 +340,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
         closing = true;
         for (const t of delays) clearTimeout(t);
         delays.clear();
+        notifier.close();
         state.reset();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
