@@ -221,7 +221,7 @@ describe('ops server: health, readiness, metrics', () => {
     const server = await start({
       intake: { tokens: [], maxBatch: 10, bodyLimitBytes: 1000, producer: fakeProducer() },
     });
-    expect(server.mounted).toEqual({ intake: false, dashboard: false });
+    expect(server.mounted).toEqual({ intake: false, dashboard: false, notifications: false });
     const res = await post(`${server.url}/v1/takedowns`, { region: 'na', sid: 's1' }, TOKEN_A);
     expect(res.status).toBe(404);
     expect((await json(res)).error).toBe('not-found');
