@@ -1,6 +1,7 @@
 // The benchmark scenarios, in run order (issue 6, "Benchmarks").
 import { run as crashRecovery } from './crash-recovery.js';
 import { run as defaultsThroughput } from './defaults-throughput.js';
+import { run as enforcement } from './enforcement.js';
 import { run as enqueue } from './enqueue.js';
 import { run as rateLimit } from './rate-limit.js';
 import { run as shardCapacity } from './shard-capacity.js';
@@ -33,4 +34,5 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'urgent-time-to-cut', title: '8 urgent time-to-cut', run: urgentTimeToCut },
   { name: 'crash-recovery', title: '9 crash recovery', run: crashRecovery },
   { name: 'shard-capacity', title: '10 one Redis Cluster shard', run: shardCapacity },
+  { name: 'enforcement', title: '11 enforcement', run: enforcement },
 ];

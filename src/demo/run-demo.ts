@@ -6,7 +6,15 @@ import { redactRedisUrl } from '../config/index.js';
 import { createProducer } from '../producer/index.js';
 import { createRedisConnection } from '../redis/index.js';
 import { createSimulator, createSimulatorAdmin } from '../simulator/index.js';
-import { createRateLimiter, createTakedownWorker } from '../worker/index.js';
+import { createMetrics } from '../metrics/index.js';
+import { createOpsServer } from '../server/index.js';
+import {
+  URGENT_MAX_HOLD_MS,
+  createEnforcementWorker,
+  createRateLimiter,
+  createTakedownWorker,
+  withRateLimit,
+} from '../worker/index.js';
 import { createCleanupStack } from './cleanup-stack.js';
 import type { CleanupFailure } from './cleanup-stack.js';
 import { allFinished, initialDemoState } from './demo-state.js';
@@ -108,6 +116,71 @@ async function waitFor(
 
 function short(id: string): string {
   return id.length > 14 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** The user the demo's enforcement rule bans. */
+const RULE_UID = '4242';
+const RULE_CUT_DEADLINE_MS = 10_000;
+
+/**
+ * Adds a uid rule ("this user may not stream for 24 h"), then the user starts a push with a new
+ * key: the simulator's signed `live_stream_connected` reaches the intake, the rule matches, and
+ * an urgent takedown cuts it. Resolves with how long the push lived.
+ */
+async function enforceRule(o: {
+  producer: Awaited<ReturnType<typeof createProducer>>;
+  admin: ReturnType<typeof createSimulatorAdmin>;
+  agora: ReturnType<typeof createAgoraClient>;
+  view: ReturnType<typeof createLiveView>;
+  signal: AbortSignal | undefined;
+}): Promise<{ ruleId: string; cut: boolean; cutAfterMs: number }> {
+  const added = await o.producer.addRule({
+    uid: RULE_UID,
+    durationS: 24 * 3600,
+    reason: 'demo: banned from streaming for 24 h',
+  });
+  o.view.event(`rule ${added.rule.id}: uid ${RULE_UID} may not stream for 24 h`);
+  const { key } = await o.agora.createStreamKey({
+    region: 'na',
+    appId: DEMO_APP_ID,
+    channel: 'demo-after-rule',
+    uid: RULE_UID,
+    expiresAfter: 0,
+  });
+  const started = Date.now();
+  const sid = await o.admin.startEncoder({
+    appId: DEMO_APP_ID,
+    region: 'na',
+    streamKey: key.streamKey,
+  });
+  o.view.event(`uid ${RULE_UID} starts a push with a new key: sid ${short(sid)}`);
+  const cut = await waitForAsync(
+    async () =>
+      !(await o.admin.streams({ appId: DEMO_APP_ID, streamKey: key.streamKey })).some(
+        (s) => s.sid === sid,
+      ),
+    started + RULE_CUT_DEADLINE_MS,
+    o.signal,
+  );
+  const cutAfterMs = Date.now() - started;
+  o.view.event(
+    cut
+      ? `sid ${short(sid)} cut ${cutAfterMs} ms after it started (Agora event → rule → urgent takedown)`
+      : `sid ${short(sid)} still live after ${RULE_CUT_DEADLINE_MS} ms`,
+  );
+  return { ruleId: added.rule.id, cut, cutAfterMs };
+}
+
+async function waitForAsync(
+  done: () => Promise<boolean>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  while (!(await done())) {
+    if (Date.now() > deadline) return false;
+    await sleep(20, undefined, signal === undefined ? {} : { signal });
+  }
+  return true;
 }
 
 /**
@@ -245,6 +318,43 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
             `the encoder was back as sid ${short(cast.naive.newSid)} after ${cast.naive.backAfterMs} ms`,
     );
 
+    // Closed loop: the simulator posts signed Agora notifications to a local intake, and an
+    // enforcement worker acts on them (rules, confirmations), as `takedown worker` does.
+    const enforcement = await createEnforcementWorker({
+      redisUrl: redis.url,
+      prefix,
+      producer,
+      api: withRateLimit(agora, limiter, { maxHoldMs: URGENT_MAX_HOLD_MS }),
+      logger: silentLogger,
+      retentionS: 3600,
+    });
+    cleanup.push('enforcement worker', async () => {
+      await enforcement.close();
+      tidied.push('the enforcement worker');
+    });
+    const ncsSecret = randomBytes(16).toString('hex');
+    const intake = await createOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      metrics: createMetrics({ defaultMetrics: false }),
+      isReady: () => Promise.resolve({ ready: true }),
+      notifications: {
+        secret: ncsSecret,
+        bodyLimitBytes: 65_536,
+        defaultAppId: DEMO_APP_ID,
+        sink: producer,
+      },
+    });
+    cleanup.push('notifications intake', async () => {
+      await intake.close();
+      tidied.push('the notifications intake');
+    });
+    await admin.setNotifications({
+      url: `${intake.url}/v1/agora/notifications`,
+      secret: ncsSecret,
+    });
+
     const worker = await createTakedownWorker({
       redis: redis.url,
       prefix,
@@ -267,6 +377,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       agora,
       limiter,
       logger: silentLogger,
+      hooks: {
+        onTakedownCompleted: (jobId, data, result) =>
+          enforcement.takedownCompleted(jobId, data, result),
+      },
     });
     cleanup.push(
       'worker',
@@ -333,6 +447,11 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       problems.push(`not every takedown finished within ${S.deadlineMs / 1000} s`);
     }
 
+    state.phase = 'enforcement rule';
+    const rule = await enforceRule({ producer, admin, agora, view, signal });
+    if (!rule.cut)
+      problems.push(`the push after the rule was not cut within ${RULE_CUT_DEADLINE_MS} ms`);
+
     state.phase = 'checking what is still live';
     // Long enough for any encoder whose key survived to have reconnected.
     await sleep(S.reconnectDelayMs + 200, undefined, signal === undefined ? {} : { signal });
@@ -358,6 +477,12 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     report.summary = summary;
     report.ok = summary.problems.length === 0;
     for (const line of formatSummary(summary, Date.now() - startedAt)) out.write(`${line}\n`);
+    out.write(
+      `\nenforcement: rule ${rule.ruleId} (uid ${RULE_UID}); a push by that user that started after ` +
+        `the rule was ${rule.cut ? `cut ${rule.cutAfterMs} ms after it started` : 'NOT cut'}\n`,
+    );
+    const confirmed = (await admin.notifications()).stats.delivered;
+    out.write(`Agora notifications delivered to the intake (signed, deduplicated): ${confirmed}\n`);
     out.write(
       `\nThe stream in the DLQ is still live on purpose: its takedown failed for good, so an operator ` +
         `decides (takedown dlq show / redrive).\n`,
