@@ -80,7 +80,7 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const producer = await createProducer({
-    redisUrl: env.redisUrl,
+    redis: env.redisUrl,
     prefix: PREFIX,
     attempts: 12,
     idempotencyWindowS: 604_800,

@@ -321,7 +321,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     // Closed loop: the simulator posts signed Agora notifications to a local intake, and an
     // enforcement worker acts on them (rules, confirmations), as `takedown worker` does.
     const enforcement = await createEnforcementWorker({
-      redisUrl: redis.url,
+      redis: redis.url,
       prefix,
       producer,
       api: withRateLimit(agora, limiter, { maxHoldMs: URGENT_MAX_HOLD_MS }),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import { streamKeyFingerprint } from '../jobs/index.js';
 
 /**
@@ -42,7 +42,7 @@ const MASK_SHAPES = [
 const MASK_SPLIT_RE = /^([^*…]*)(?:\*+|…)([^*…]*)$/;
 
 export function createEnforcementIndex(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   retentionS: number,
 ): EnforcementIndex {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/index.js';
 import { maskStreamKey, streamKeyFingerprint } from '../jobs/index.js';
 import { isRuleActive } from './enforcement-rule.js';
 import type { EnforcementRule } from './enforcement-rule.js';
@@ -49,7 +49,7 @@ function parseRule(json: string): EnforcementRule | undefined {
  * returns one past its `expiresAt`, and deletes it. A handful to a few hundred rules are
  * expected, so every read takes the whole hash (one round trip).
  */
-export function createRuleStore(redis: Redis, prefix: string): RuleStore {
+export function createRuleStore(redis: RedisClient, prefix: string): RuleStore {
   const key = rulesKey(prefix);
   return {
     async add(rule) {

@@ -1,6 +1,5 @@
 import { Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { AgoraApi, LoggerLike } from '../agora/index.js';
 import { TAKEDOWN_QUEUE } from '../jobs/index.js';
 import type { TakedownJobData, TakedownPayload, TakedownResult } from '../jobs/index.js';
@@ -15,12 +14,14 @@ import type {
   EnforcementMetricsLike,
   EnforcementProducer,
 } from '../notifications/index.js';
+import { createRedisConnection } from '../redis/index.js';
+import type { RedisTarget } from '../redis/index.js';
 import { createRuleStore } from '../rules/index.js';
 import { quitRedis } from './quit-redis.js';
 import { settleWithin } from './settle-within.js';
 
 export interface EnforcementWorkerOptions {
-  redisUrl: string;
+  redis: RedisTarget;
   prefix: string;
   /** Enqueues takedowns (the producer: validation, idempotency, merges). */
   producer: EnforcementProducer;
@@ -53,7 +54,7 @@ export async function createEnforcementWorker(
   options: EnforcementWorkerOptions,
 ): Promise<EnforcementWorker> {
   const { logger } = options;
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(options.redis, { role: 'worker' });
   connection.on('error', () => undefined);
   const takedowns = new Queue<TakedownJobData>(TAKEDOWN_QUEUE, {
     connection,
