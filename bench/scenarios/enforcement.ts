@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { createAgoraClient } from '../../src/agora/index.js';
-import { TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
+import { TAKEDOWN_QUEUE, takedownJobId } from '../../src/jobs/index.js';
 import { ENFORCEMENT_QUEUE } from '../../src/notifications/index.js';
 import { createProducer } from '../../src/producer/index.js';
 import {
@@ -126,6 +126,7 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     await sleep(1000);
 
     const latencies: number[] = [];
+    const started = new Map<string, number>();
     const waits: Promise<void>[] = [];
     for (let i = 0; i < pushes; i++) {
       const uid = `9${String(i % RULES).padStart(4, '0')}`;
@@ -137,12 +138,14 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
         expiresAfter: 0,
       });
       const t0 = performance.now();
+      const wall = Date.now();
       const sid = await env.admin.startEncoder({
         appId: BENCH_APP_ID,
         region: BENCH_REGION,
         streamKey: key.streamKey,
         reconnect: false,
       });
+      started.set(sid, wall);
       waits.push(
         (async () => {
           const deadline = Date.now() + 30_000;
@@ -161,6 +164,20 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     const bulkLeft = await queue.getPrioritizedCount();
     if (bulkLeft === 0)
       throw new Error('the bulk batch drained before the last push: not under load');
+    // Where the time went: event → takedown enqueued (intake + enforcement worker), then the
+    // takedown's wait for a worker slot, then its run up to the cut.
+    const toEnqueue: number[] = [];
+    const queued: number[] = [];
+    for (const [sid, wall] of started) {
+      const job = await queue.getJob(takedownJobId({ appId: BENCH_APP_ID, sid }));
+      if (job === undefined) continue;
+      toEnqueue.push(job.timestamp - wall);
+      if (job.processedOn !== undefined) queued.push(job.processedOn - job.timestamp);
+    }
+    opts.log(
+      `  event → takedown enqueued p50 ${percentile(toEnqueue, 50)} ms p99 ${percentile(toEnqueue, 99)} ms; ` +
+        `enqueued → started p50 ${percentile(queued, 50)} ms p99 ${percentile(queued, 99)} ms`,
+    );
     const p50 = Math.round(percentile(latencies, 50));
     const p99 = Math.round(percentile(latencies, 99));
     opts.log(`  event → SID gone p50 ${p50} ms, p99 ${p99} ms (${bulkLeft} bulk still queued)`);
@@ -172,6 +189,10 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
       bulkStillQueuedAfterLastPush: bulkLeft,
       p50,
       max: Math.round(Math.max(...latencies)),
+      eventToEnqueuedP50: percentile(toEnqueue, 50),
+      eventToEnqueuedP99: percentile(toEnqueue, 99),
+      enqueuedToStartedP50: percentile(queued, 50),
+      enqueuedToStartedP99: percentile(queued, 99),
     };
     return [
       makeRow({

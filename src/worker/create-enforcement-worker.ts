@@ -93,21 +93,30 @@ export async function createEnforcementWorker(
     logger.error({ err: (err as Error).message }, 'enforcement worker stopped with an error');
   });
   await worker.waitUntilReady();
+  // Index writes of takedowns that completed during shutdown finish before the connection goes.
+  const indexing = new Set<Promise<void>>();
 
   return {
     takedownCompleted(jobId, data, result) {
       const payload = (data as { payload?: TakedownPayload } | undefined)?.payload;
       if (payload === undefined) return;
-      onTakedownCompleted({ index, takedowns, ...confirmedListener }, jobId, payload, result).catch(
-        (err: unknown) =>
-          logger.warn(
-            { jobId, err: (err as Error).message },
-            'could not index a completed takedown for confirmations',
-          ),
+      const work = onTakedownCompleted(
+        { index, takedowns, ...confirmedListener },
+        jobId,
+        payload,
+        result,
+      ).catch((err: unknown) =>
+        logger.warn(
+          { jobId, err: (err as Error).message },
+          'could not index a completed takedown for confirmations',
+        ),
       );
+      indexing.add(work);
+      void work.finally(() => indexing.delete(work));
     },
     async close() {
       await settleWithin(worker.close(), CLOSE_TIMEOUT_MS);
+      await settleWithin(Promise.allSettled([...indexing]), CLOSE_TIMEOUT_MS);
       await settleWithin(running, CLOSE_TIMEOUT_MS);
       await settleWithin(takedowns.close(), CLOSE_TIMEOUT_MS);
       await quitRedis(connection);
