@@ -9,7 +9,6 @@ import { createSimulator, createSimulatorAdmin } from '../simulator/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { createOpsServer } from '../server/index.js';
 import {
-  URGENT_MAX_HOLD_MS,
   createEnforcementWorker,
   createRateLimiter,
   createTakedownWorker,
@@ -324,7 +323,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       redis: redis.url,
       prefix,
       producer,
-      api: withRateLimit(agora, limiter, { maxHoldMs: URGENT_MAX_HOLD_MS }),
+      api: withRateLimit(agora, limiter, { urgent: true }),
       logger: silentLogger,
       retentionS: 3600,
     });

@@ -13,7 +13,7 @@ export {
   isTooManyRequests,
 } from './classify-error.js';
 export type { ErrorDecision, ErrorFacts, HandleJobErrorContext } from './classify-error.js';
-export { URGENT_MAX_HOLD_MS, createTakedownWorker } from './create-takedown-worker.js';
+export { createTakedownWorker } from './create-takedown-worker.js';
 export { createEnforcementWorker } from './create-enforcement-worker.js';
 export type { EnforcementWorker, EnforcementWorkerOptions } from './create-enforcement-worker.js';
 export type {
