@@ -263,7 +263,7 @@ export async function createOpsServer(options: OpsServerOptions): Promise<OpsSer
 
   return {
     url,
-    mounted: { intake: intakeOn, dashboard: dashboardOn },
+    mounted: { intake: intakeOn, dashboard: dashboardOn, notifications: notificationsOn },
     routes,
     close: () => app.close(),
   };
