@@ -131,7 +131,9 @@ describe('audit trail export (issue 15)', () => {
       outcome: 'dead-lettered',
       deadLetter: { reason: 'permanent', failedStep: 'revoke-key', error: { status: 403 } },
     });
+    // A request naming both SID and key first checks they belong together (query-stream).
     expect(dl?.calls).toEqual([
+      expect.objectContaining({ op: 'query-stream', status: 200 }),
       expect.objectContaining({
         op: 'delete-key',
         status: 403,
