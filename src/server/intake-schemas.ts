@@ -76,6 +76,11 @@ export const takedownRequestSchema = {
       'Groups takedowns for GET /v1/batches/{batchId}.',
       BATCH_ID_MAX_CHARS,
     ),
+    ruleId: optional(
+      '^[A-Za-z0-9._-]+$',
+      'The enforcement rule this takedown enforces (set by rule matches; see /v1/rules).',
+      BATCH_ID_MAX_CHARS,
+    ),
   },
 } as const;
 
