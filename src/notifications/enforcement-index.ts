@@ -41,6 +41,20 @@ const MASK_SHAPES = [
 ] as const;
 const MASK_SPLIT_RE = /^([^*…]*)(?:\*+|…)([^*…]*)$/;
 
+/**
+ * Remembers that Agora reported a session's end, so that its connect event, if it is processed
+ * later (out-of-order delivery, or queued behind it), is stale. The intake calls this when it
+ * accepts the end event, before anything is queued; the processor calls it again (idempotent).
+ */
+export async function markSessionEnded(
+  redis: RedisClient,
+  prefix: string,
+  appId: string,
+  sid: string,
+): Promise<void> {
+  await redis.set(`${prefix}:enforcement:gone:${appId}:${sid}`, '1', 'EX', ENDED_TTL_S);
+}
+
 export function createEnforcementIndex(
   redis: RedisClient,
   prefix: string,
@@ -54,8 +68,6 @@ export function createEnforcementIndex(
     `${prefix}:enforcement:ended:${appId}:${sid}`;
   const maskedKey = (appId: string, head: string, tail: string): string =>
     `${prefix}:enforcement:masked:${appId}:${head}|${tail}`;
-  const goneKey = (appId: string, sid: string): string =>
-    `${prefix}:enforcement:gone:${appId}:${sid}`;
   const anyKey = (appId: string): string => `${prefix}:enforcement:revoked-any:${appId}`;
   return {
     async recordCompleted({ jobId, appId, cutSids, revokedKey: key }) {
@@ -88,11 +100,9 @@ export function createEnforcementIndex(
     async anyRevoked(appId) {
       return (await redis.exists(anyKey(appId))) === 1;
     },
-    async markEnded(appId, sid) {
-      await redis.set(goneKey(appId, sid), '1', 'EX', ENDED_TTL_S);
-    },
+    markEnded: (appId, sid) => markSessionEnded(redis, prefix, appId, sid),
     async hasEnded(appId, sid) {
-      return (await redis.exists(goneKey(appId, sid))) === 1;
+      return (await redis.exists(`${prefix}:enforcement:gone:${appId}:${sid}`)) === 1;
     },
     async stashEnded(appId, sid, eventJson) {
       await redis.set(endedKey(appId, sid), eventJson, 'EX', ENDED_TTL_S);

@@ -2,7 +2,7 @@ import { parseAllowedHost } from '../config/index.js';
 import type { AllowedHost } from '../config/index.js';
 import { Queue } from 'bullmq';
 import type { Telemetry as QueueTelemetry } from 'bullmq';
-import { connectRedis, describeRedis } from '../redis/index.js';
+import { connectRedis, describeRedis, quitRedis, settleWithin } from '../redis/index.js';
 import type { RedisClient, RedisTarget } from '../redis/index.js';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
@@ -35,6 +35,9 @@ import { stats } from './stats.js';
 import type { ProducerStats } from './stats.js';
 import { getStatus } from './status.js';
 import type { BatchStatus, JobStatus, StatusQuery } from './status.js';
+
+/** Longest a close waits for Redis before dropping the connection (nothing is lost at exit). */
+const CLOSE_TIMEOUT_MS = 2000;
 
 export interface ProducerOptions {
   /** A redis:// or rediss:// URL (password allowed, never printed), or the settings of any mode. */
@@ -213,15 +216,13 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     acceptNotification: (event) => guard(() => acceptNotification(ctx, event)),
     close: () => {
       closing ??= (async () => {
-        await Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
-        try {
-          await client.quit();
-        } catch {
-          // already gone: nothing to flush
-        }
-        // Also after a QUIT: in Sentinel mode only disconnect() closes the connections to the
-        // Sentinels (failover detection), which would otherwise keep the process alive.
-        client.disconnect();
+        // Bounded: with the queue's master frozen (a Cluster or Sentinel failover) a BullMQ close
+        // or a QUIT can wait forever, and the CLI must still exit.
+        await settleWithin(
+          Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]),
+          CLOSE_TIMEOUT_MS,
+        );
+        await quitRedis(client, CLOSE_TIMEOUT_MS);
       })();
       return closing;
     },

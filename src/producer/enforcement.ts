@@ -1,4 +1,5 @@
 import type { StreamEvent } from '../notifications/agora-notification.js';
+import { markSessionEnded } from '../notifications/enforcement-index.js';
 import {
   ENFORCEMENT_JOB_OPTIONS,
   EVENT_JOB_NAME,
@@ -82,6 +83,10 @@ export async function acceptNotification(
   );
   if (first === null) return 'duplicate';
   try {
+    // An end event is noted at once: end events queue behind connect events, so a connect
+    // delivered after its disconnect must find the session already ended.
+    if (event.eventType === 2 || event.eventType === 3)
+      await markSessionEnded(ctx.client, ctx.prefix, event.appId, event.sid);
     await ctx.enforcement.add(EVENT_JOB_NAME, event, {
       ...ENFORCEMENT_JOB_OPTIONS,
       jobId: eventJobId(event.noticeId),

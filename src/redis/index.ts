@@ -17,3 +17,5 @@ export {
   type RedisTarget,
 } from './redis-settings.js';
 export { keyHolders, scanKeys } from './scan-keys.js';
+export { quitRedis } from './quit-redis.js';
+export { settleWithin } from './settle-within.js';

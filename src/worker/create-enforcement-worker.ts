@@ -17,8 +17,8 @@ import type {
 import { createRedisConnection } from '../redis/index.js';
 import type { RedisTarget } from '../redis/index.js';
 import { createRuleStore } from '../rules/index.js';
-import { quitRedis } from './quit-redis.js';
-import { settleWithin } from './settle-within.js';
+import { quitRedis } from '../redis/index.js';
+import { settleWithin } from '../redis/index.js';
 
 export interface EnforcementWorkerOptions {
   redis: RedisTarget;

@@ -16,7 +16,7 @@ import { promoteIfRaised } from './promote-if-raised.js';
 import type { ReadPriority } from './promote-if-raised.js';
 import { withUrgency } from './urgency-aware-api.js';
 import type { StepTracer } from '../telemetry/index.js';
-import { settleWithin } from './settle-within.js';
+import { settleWithin } from '../redis/index.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
 import type { JobRun, JobRunOutcome, WorkerHooks } from './worker-hooks.js';
 

@@ -6,7 +6,7 @@ import { parseAllowedHost } from '../config/index.js';
 import type { AllowedHost, ResolvedConfig } from '../config/index.js';
 import type { TakedownMetrics } from '../metrics/index.js';
 import { createRedisConnection } from '../redis/index.js';
-import { quitRedis } from './quit-redis.js';
+import { quitRedis } from '../redis/index.js';
 import { createTakedownOutcomes } from './takedown-outcomes.js';
 import type { TakedownOutcomes } from './takedown-outcomes.js';
 

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/index.js';
+import type { RedisClient } from './create-redis-connection.js';
 import { settleWithin } from './settle-within.js';
 
 /**
