@@ -21,6 +21,7 @@ import { OperationalError, UsageError, type CliContext } from './context.js';
 import { printError } from './output.js';
 
 export { exitQuietlyOnClosedStdout } from './exit-quietly-on-closed-stdout.js';
+export { exitWhenDone } from './exit-when-done.js';
 
 /** A subcommand module's export: `<name>Command(ctx)` in src/cli/commands/<name>.ts. */
 export type CommandFactory = (ctx: CliContext) => Command;

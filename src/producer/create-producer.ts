@@ -163,7 +163,10 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   try {
     await Promise.all([queue.waitUntilReady(), dlq.waitUntilReady(), enforcement.waitUntilReady()]);
   } catch (err) {
-    await Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
+    await settleWithin(
+      Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]),
+      CLOSE_TIMEOUT_MS,
+    );
     client.disconnect();
     throw new RedisUnavailableError(safeUrl, err instanceof Error ? err.message : String(err), {
       cause: err,

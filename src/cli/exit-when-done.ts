@@ -1,0 +1,15 @@
+/**
+ * Ends the process with `code` once the command is done. Normally the event loop is empty and
+ * the process exits at once; but a handle a frozen Redis leaves behind (a Cluster node's socket
+ * mid-failover, a reconnect timer) must not keep a finished command alive, so after `graceMs`
+ * it exits anyway. Output is already written (stdout and stderr to pipes and files are
+ * synchronous on Linux). For the composition root (bin/takedown.js) only.
+ */
+export function exitWhenDone(
+  code: number,
+  graceMs = 3000,
+  exit: (code: number) => void = (c) => process.exit(c),
+): void {
+  process.exitCode = code;
+  setTimeout(() => exit(code), graceMs).unref();
+}
