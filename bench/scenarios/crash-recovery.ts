@@ -27,7 +27,7 @@ const PER_ROUND = 4;
 const HANG_MS = 30_000;
 
 function startWorker(env: BenchEnvironment, prefix: string): WorkerProcess {
-  // The defaults (lock 5 s, stall check 2 s, verify on, limiter on); only plumbing is set.
+  // The defaults (lock 4 s, stall check 1 s, verify on, limiter on); only plumbing is set.
   return spawnWorker({
     redisUrl: env.redisUrl,
     prefix,
@@ -52,63 +52,66 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     queryRps: 2 * L,
     createRps: L,
   });
-  const prefix = 'bench-crash';
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
-  const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix });
   const workers: WorkerProcess[] = [];
   const recoveries: number[] = [];
   try {
     for (let round_ = 1; round_ <= rounds; round_++) {
-      const a = startWorker(env, prefix);
-      workers.push(a);
-      await a.ready(60_000);
-      await env.admin.setFaults({ latencyMs: HANG_MS });
-      const streams = await env.admin.seed({
-        appId: BENCH_APP_ID,
-        region: BENCH_REGION,
-        count: PER_ROUND,
-        reconnect: false,
+      // A queue per round: the previous round's takedowns are still settling or verifying when
+      // its workers stop, and must not be held (and recovered) in the next round.
+      const prefix = `bench-crash-${round_}`;
+      const producer = await createProducer({
+        redis: env.redisUrl,
+        prefix,
+        attempts: 12,
+        idempotencyWindowS: 604_800,
+        defaultAppId: BENCH_APP_ID,
       });
-      await producer.enqueueMany(requestsFor(streams, BENCH_APP_ID, 'urgent'));
-      await waitFor(async () => (await queue.getActiveCount()) === PER_ROUND, {
-        timeoutMs: 20_000,
-        what: 'the urgent takedowns active in the first worker',
-      });
-      // The other worker is up and idle before the crash, as in a deployment of several.
-      const b = startWorker(env, prefix);
-      workers.push(b);
-      await b.ready(60_000);
-      const since = (await env.admin.calls()).at(-1)?.seq ?? 0;
-      a.kill('SIGKILL');
-      const killedAt = Date.now();
-      await a.exited;
-      await env.admin.setFaults({ latencyMs: API_LATENCY_MS });
-      const cuts = await waitForCuts(
-        env.admin,
-        streams.map((s) => s.sid),
-        60_000,
-        since,
-      );
-      const times = [...cuts.values()].map((t) => t - killedAt);
-      recoveries.push(...times);
-      opts.log(
-        `  round ${round_}/${rounds}: cut ${round(Math.min(...times) / 1000, 2)}–${round(Math.max(...times) / 1000, 2)} s after the SIGKILL`,
-      );
-      b.kill('SIGTERM');
-      await b.exited;
-      await waitFor(async () => (await queue.getActiveCount()) === 0, { what: 'no job active' });
+      const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix });
+      try {
+        const a = startWorker(env, prefix);
+        workers.push(a);
+        await a.ready(60_000);
+        await env.admin.setFaults({ latencyMs: HANG_MS });
+        const streams = await env.admin.seed({
+          appId: BENCH_APP_ID,
+          region: BENCH_REGION,
+          count: PER_ROUND,
+          reconnect: false,
+        });
+        await producer.enqueueMany(requestsFor(streams, BENCH_APP_ID, 'urgent'));
+        await waitFor(async () => (await queue.getActiveCount()) === PER_ROUND, {
+          timeoutMs: 20_000,
+          what: 'the urgent takedowns active in the first worker',
+        });
+        // The other worker is up and idle before the crash, as in a deployment of several.
+        const b = startWorker(env, prefix);
+        workers.push(b);
+        await b.ready(60_000);
+        const since = (await env.admin.calls()).at(-1)?.seq ?? 0;
+        a.kill('SIGKILL');
+        const killedAt = Date.now();
+        await a.exited;
+        await env.admin.setFaults({ latencyMs: API_LATENCY_MS });
+        const cuts = await waitForCuts(
+          env.admin,
+          streams.map((s) => s.sid),
+          60_000,
+          since,
+        );
+        const times = [...cuts.values()].map((t) => t - killedAt);
+        recoveries.push(...times);
+        opts.log(
+          `  round ${round_}/${rounds}: cut ${round(Math.min(...times) / 1000, 2)}–${round(Math.max(...times) / 1000, 2)} s after the SIGKILL`,
+        );
+        b.kill('SIGTERM');
+        await b.exited;
+      } finally {
+        await queue.close();
+        await producer.close();
+      }
     }
   } finally {
     await Promise.all(workers.map((w) => w.close()));
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
-    await producer.close();
     await env.close();
   }
   const details = {

@@ -164,8 +164,8 @@ export async function measure(
 
 /**
  * The real worker (createTakedownWorker: limiter off, verify off, step cursor persisted, logging
- * at info to /dev/null) vs a bare BullMQ Worker doing the same two DELETEs with the same Agora
- * client, same concurrency, same kind of jobs. Each runs in its own process (the built dist/),
+ * at info to /dev/null) vs a bare BullMQ Worker making the same three calls (the key/SID check's
+ * query, revoke, disconnect) with the same Agora client, same concurrency, same kind of jobs. Each runs in its own process (the built dist/),
  * so CPU is the worker's alone; the simulator (in this process) answers at once. Both processes
  * stay up and take turns (bare, real, bare, real…), so other load on the machine hits both
  * alike; the best run of each is compared (interference only ever slows a run down).

@@ -1,6 +1,6 @@
 /** Messages between the bench (parent) and a worker child (bench/support/worker-child.ts). */
 
-/** `takedown`: the project's worker (createTakedownWorker). `bare`: a plain BullMQ Worker doing the same two DELETEs. */
+/** `takedown`: the project's worker (createTakedownWorker). `bare`: a plain BullMQ Worker making the same three calls (query SID, revoke, disconnect). */
 export type WorkerKind = 'takedown' | 'bare';
 
 export interface InitMessage {

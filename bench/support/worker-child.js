@@ -120,6 +120,8 @@ async function start(msg) {
     TAKEDOWN_QUEUE,
     async (job) => {
       const p = job.data.payload;
+      // The same calls the takedown makes: the key/SID check queries the SID first.
+      await agora.queryOnlineStream({ region: p.region, appId: p.appId, sid: p.sid });
       await agora.deleteStreamKey({ region: p.region, appId: p.appId, streamKey: p.streamKey });
       await agora.disconnectStream({ region: p.region, appId: p.appId, sid: p.sid });
       return { ok: true };
