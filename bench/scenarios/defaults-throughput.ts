@@ -111,7 +111,7 @@ async function lockStallCommandsPerSecond(
   windowMs: number,
 ): Promise<number> {
   const prefix = `bench-lock-${label}`;
-  const concurrency = 20; // WORKER_CONCURRENCY's default
+  const concurrency = 60; // WORKER_CONCURRENCY's default
   const queue = await pausedQueue(env.redisClient, prefix);
   const producer = await createProducer({
     redis: env.redisUrl,
@@ -153,7 +153,7 @@ async function lockStallCommandsPerSecond(
 }
 
 /**
- * The worker people start: verify on (2 s settle), limiter on (50 deletes/s), concurrency 20, one
+ * The worker people start: verify on (2 s settle), limiter on (50 deletes/s), concurrency 60, one
  * process, 30 ms API latency, the simulator enforcing 50 deletes/s. Deletes/s over the limit must
  * be ≥ 0.9 with no 429. Redis commands per takedown are counted from INFO commandstats. What the
  * quick crash recovery costs (lock renewals and stall checks at 4 s / 1 s instead of BullMQ's
@@ -177,7 +177,7 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     );
     // Shorter than AGORA_TIMEOUT_MS (10 s): the hanging calls must not time out meanwhile.
     const windowMs = opts.quick ? 5000 : 8000;
-    opts.log(`${SCENARIO}: lock renewals + stall checks, 20 jobs active, 4 s/1 s vs 30 s/30 s`);
+    opts.log(`${SCENARIO}: lock renewals + stall checks, 60 jobs active, 4 s/1 s vs 30 s/30 s`);
     const lockNow = await lockStallCommandsPerSecond(env, 'now', {}, windowMs);
     const lockOld = await lockStallCommandsPerSecond(env, 'old', OLD_LOCK_STALL, windowMs);
     // What the shorter lock and stall interval add over a takedown's share of the run.

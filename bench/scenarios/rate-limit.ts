@@ -86,14 +86,14 @@ async function runBatch(
 /**
  * The simulator enforces L deletes/s per App ID (429 beyond); two `takedown worker` processes are
  * configured with the same L, otherwise at the defaults (verify on with its settle, concurrency
- * 20), at a 30 ms API latency. A batch of 20·L key+SID takedowns (2·20·L delete-class calls) must
+ * 60), at a 30 ms API latency. A batch of 20·L key+SID takedowns (2·20·L delete-class calls) must
  * run at ≥ 0.9·L with no 429. Then three App IDs' batches at once: each ≥ 0.9 of its limit,
  * measured from the first delete of the run (so an App ID that waits its turn scores low).
  */
 export async function run(opts: BenchOptions): Promise<Row[]> {
   const multiple = opts.quick ? 2 : 20;
   const perApp = multiple * L;
-  // The defaults (verify on, limiter on, concurrency 20) at a 30 ms API latency.
+  // The defaults (verify on, limiter on, concurrency 60) at a 30 ms API latency.
   const env = await startBenchEnvironment({
     latencyMs: 30,
     deleteRps: L,

@@ -53,7 +53,7 @@ async function urgentRound(
 }
 
 /**
- * One `takedown worker` at the defaults (verify on, limiter on, concurrency 20), 30 ms API
+ * One `takedown worker` at the defaults (verify on, limiter on, concurrency 60), 30 ms API
  * latency, 50 deletes/s at the simulator. 20 urgent takedowns on an idle queue, then 20 more while
  * a 5,000-row bulk batch saturates the App ID's limit; p99 under load over p99 idle must be ≤ 2.
  */

@@ -26,7 +26,7 @@ import type {
 // worker's own overhead against bare BullMQ.
 const SCENARIO = '2 worker efficiency [extra: limiter off, verify off]';
 /** Same for both workers: the configured default (WORKER_CONCURRENCY). */
-const CONCURRENCY = 20;
+const CONCURRENCY = 60;
 /** Jobs a fresh worker process runs before the timed part (JIT, connection pools). */
 const WARMUP = 300;
 

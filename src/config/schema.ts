@@ -39,7 +39,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { key: 'agora.createRps', env: 'AGORA_CREATE_RPS', doc: 'Create-key calls per second per App ID, all workers together', default: 50, format: 'td-positive-int' },
   { key: 'agora.retryAfterMaxMs', env: 'AGORA_RETRY_AFTER_MAX_MS', doc: "Longest a 429's Retry-After may pause an App ID (and delay the job), in ms", default: 10000, format: 'td-positive-int' },
   { key: 'agora.rateMaxHoldMs', env: 'AGORA_RATE_MAX_HOLD_MS', doc: "How long a job may hold a worker slot waiting for its App ID's rate-limit slot before it is parked", default: 250, format: 'td-non-negative-int' },
-  { key: 'worker.concurrency', env: 'WORKER_CONCURRENCY', doc: 'Jobs in flight per worker process', default: 20, format: 'td-positive-int' },
+  { key: 'worker.concurrency', env: 'WORKER_CONCURRENCY', doc: 'Jobs in flight per worker process', default: 60, format: 'td-positive-int' },
   { key: 'worker.shutdownTimeoutMs', env: 'WORKER_SHUTDOWN_TIMEOUT_MS', doc: 'Graceful-shutdown deadline in ms: jobs still active then are left to the stalled-job check', default: 30000, format: 'td-positive-int' },
   { key: 'worker.lockDurationMs', env: 'WORKER_LOCK_DURATION_MS', doc: 'BullMQ job lock duration in ms (renewed every half of it)', default: 4000, format: 'td-positive-int' },
   { key: 'worker.stalledIntervalMs', env: 'WORKER_STALLED_INTERVAL_MS', doc: 'How often BullMQ looks for stalled jobs (whose lock expired), in ms', default: 1000, format: 'td-positive-int' },

@@ -39,7 +39,7 @@ describe('rate limiter urgent lane (real Redis)', () => {
     const L = 50; // 20 ms emission interval
     const intervalMs = 1000 / L;
     const prefix = uniquePrefix('lane');
-    // Two worker processes, 20 bulk callers each (WORKER_CONCURRENCY's default), as a big batch
+    // Two worker processes, 20 bulk callers each (WORKER_CONCURRENCY=20), as a big batch
     // would keep them: a refused (parked) caller comes back when the limiter says.
     const processes = [limiterProcess(prefix, L), limiterProcess(prefix, L)];
     const stop = new AbortController();

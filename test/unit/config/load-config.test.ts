@@ -50,7 +50,7 @@ describe('loadConfig defaults', () => {
       rateMaxHoldMs: 250,
     });
     expect(c.worker).toEqual({
-      concurrency: 20,
+      concurrency: 60,
       shutdownTimeoutMs: 30000,
       lockDurationMs: 4000,
       stalledIntervalMs: 1000,
