@@ -26,6 +26,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { key: 'redis.password', env: 'REDIS_PASSWORD', doc: 'Password of the data nodes (all modes; REDIS_URL may carry it instead; never logged)', default: undefined, format: 'td-secret', sensitive: true },
   { key: 'redis.tls', env: 'REDIS_TLS', doc: 'TLS to Redis in every mode (rediss:// turns it on for REDIS_URL)', default: false, format: 'td-boolean' },
   { key: 'redis.tlsCaFile', env: 'REDIS_TLS_CA_FILE', doc: 'PEM file of the CA that signed the Redis certificates (default: the system CAs)', default: undefined, format: 'td-file' },
+  { key: 'redis.allowEviction', env: 'REDIS_ALLOW_EVICTION', doc: 'Run although Redis maxmemory-policy is not noeviction (worker and CLI refuse to start otherwise, exit 2): evicted jobs are lost takedowns', default: false, format: 'td-boolean' },
   { key: 'prefix', env: 'TAKEDOWN_PREFIX', doc: 'BullMQ key prefix; on Redis Cluster it needs a {hash tag}, e.g. {takedown}', default: 'takedown', format: 'td-prefix' },
   { key: 'agora.baseUrl', env: 'AGORA_BASE_URL', doc: 'Agora API origin', default: 'https://api.agora.io', format: 'td-http-url' },
   { key: 'agora.appId', env: 'AGORA_APP_ID', doc: 'App ID used when a request names none', default: undefined, format: 'td-app-id' },

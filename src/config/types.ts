@@ -24,6 +24,11 @@ export interface RedisSettings {
   readonly tls: boolean;
   /** PEM file of the CA; the system CAs when unset. */
   readonly tlsCaFile: string | undefined;
+  /**
+   * `REDIS_ALLOW_EVICTION`: start although Redis may evict keys (maxmemory-policy other than
+   * noeviction), with a warning. Optional so a bare URL's settings need not say it (false).
+   */
+  readonly allowEviction?: boolean;
 }
 
 /** The validated, frozen configuration (DESIGN §4). Paths match the JSON config file's keys. */

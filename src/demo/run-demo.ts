@@ -4,7 +4,8 @@ import { createAgoraClient } from '../agora/index.js';
 import type { LoggerLike } from '../agora/index.js';
 import { redactRedisUrl } from '../config/index.js';
 import { createProducer } from '../producer/index.js';
-import { createRedisConnection } from '../redis/index.js';
+import { createRedisConnection, toRedisSettings } from '../redis/index.js';
+import type { RedisTarget } from '../redis/index.js';
 import { createSimulator, createSimulatorAdmin } from '../simulator/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { createOpsServer } from '../server/index.js';
@@ -69,6 +70,8 @@ export interface RunDemoOptions {
   onExit?: (fn: () => void) => () => void;
   /** Replaces the Redis lookup (tests). */
   findRedis?: (options: FindRedisOptions) => Promise<DemoRedis>;
+  /** `REDIS_ALLOW_EVICTION`: run on a Redis whose maxmemory-policy evicts keys (with a warning). */
+  allowEviction?: boolean;
 }
 
 export interface DemoReport {
@@ -244,8 +247,13 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     });
     const admin = createSimulatorAdmin(sim.url);
 
+    // The producer refuses a Redis that evicts keys (EvictionPolicyError), as every command does.
+    const target: RedisTarget = {
+      ...toRedisSettings(redis.url),
+      allowEviction: options.allowEviction === true,
+    };
     const producer = await createProducer({
-      redis: redis.url,
+      redis: target,
       prefix,
       attempts: S.attempts,
       idempotencyWindowS: 3600,
@@ -355,7 +363,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
     });
 
     const worker = await createTakedownWorker({
-      redis: redis.url,
+      redis: target,
       prefix,
       worker: {
         concurrency: S.concurrency,

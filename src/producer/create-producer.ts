@@ -2,7 +2,14 @@ import { parseAllowedHost } from '../config/index.js';
 import type { AllowedHost } from '../config/index.js';
 import { Queue } from 'bullmq';
 import type { Telemetry as QueueTelemetry } from 'bullmq';
-import { connectRedis, describeRedis, quitRedis, settleWithin } from '../redis/index.js';
+import {
+  checkEvictionPolicy,
+  connectRedis,
+  describeRedis,
+  quitRedis,
+  settleWithin,
+  toRedisSettings,
+} from '../redis/index.js';
 import type { RedisClient, RedisTarget } from '../redis/index.js';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../jobs/index.js';
@@ -60,6 +67,12 @@ export interface ProducerOptions {
   telemetry?: QueueTelemetry;
   /** `CALLBACK_ALLOWED_HOSTS`: hosts a request's callbackUrl may name besides loopback. @defaultValue [] */
   callbackAllowedHosts?: readonly string[];
+  /**
+   * Refuse a Redis that evicts keys (EvictionPolicyError; `redis.allowEviction` overrides it with
+   * a warning). Off only where the caller has just checked the same Redis (the worker).
+   * @defaultValue true
+   */
+  checkEviction?: boolean;
 }
 
 export interface Producer {
@@ -119,7 +132,8 @@ function checkOptions(options: ProducerOptions): void {
 }
 
 /**
- * Connects to Redis (failing fast with RedisUnavailableError when it is not there) and returns
+ * Connects to Redis (failing fast with RedisUnavailableError when it is not there, and with
+ * EvictionPolicyError when its maxmemory-policy evicts keys) and returns
  * the producer API: enqueue one or many, scheduled expiry, status, DLQ admin, stats.
  * One Redis connection serves both queues; `close()` releases it.
  */
@@ -137,6 +151,18 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new RedisUnavailableError(safeUrl, redactRedisUrl(reason), { cause: err });
+  }
+  if (options.checkEviction !== false) {
+    try {
+      await checkEvictionPolicy(client, {
+        allowEviction: toRedisSettings(options.redis).allowEviction === true,
+        where: safeUrl,
+        logger,
+      });
+    } catch (err) {
+      client.disconnect();
+      throw err;
+    }
   }
   // Later errors surface through the failing calls; log them, but not once per reconnect attempt.
   let lastLogged = 0;

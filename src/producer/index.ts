@@ -16,6 +16,8 @@ export type {
   EnqueueManyResult,
 } from './enqueue-many.js';
 export { RedisUnavailableError, ValidationError, isConnectionError } from './errors.js';
+// createProducer throws it; defined beside the check in src/redis.
+export { EvictionPolicyError } from '../redis/index.js';
 export type {
   CancelExpiryResult,
   ExpiryRef,

@@ -1,5 +1,11 @@
 // Public surface of src/redis: the one Redis connection factory (single server, Cluster,
 // Sentinel) and the helpers that must see every master.
+export {
+  EvictionPolicyError,
+  NO_EVICTION,
+  checkEvictionPolicy,
+  type CheckEvictionPolicyOptions,
+} from './check-eviction-policy.js';
 export { connectRedis, type ConnectRedisOptions } from './connect-redis.js';
 export {
   createRedisConnection,

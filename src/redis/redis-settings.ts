@@ -21,6 +21,7 @@ export function toRedisSettings(target: RedisTarget): RedisSettings {
     password: undefined,
     tls: false,
     tlsCaFile: undefined,
+    allowEviction: false,
   };
 }
 

@@ -1,6 +1,11 @@
 import type { LoggerLike } from '../agora/index.js';
 import { redactRedisUrl } from '../config/index.js';
-import { createRedisConnection, describeRedis, keyHolders } from '../redis/index.js';
+import {
+  checkEvictionPolicy,
+  createRedisConnection,
+  describeRedis,
+  toRedisSettings,
+} from '../redis/index.js';
 import type { RedisTarget } from '../redis/index.js';
 
 /** Redis could not be reached (or refused us) at start: an operational failure, exit 1. */
@@ -19,9 +24,9 @@ export interface CheckRedisOptions {
 
 /**
  * Start-up check on a throw-away connection that fails fast (the worker's own connections retry
- * forever by design): Redis answers, and `maxmemory-policy` is `noeviction` — any other policy
- * lets Redis evict job keys, i.e. lose takedowns. CONFIG is often disabled on managed Redis; then
- * we say that it could not be checked.
+ * forever by design): Redis answers (else RedisUnavailableError), and it does not evict keys
+ * (checkEvictionPolicy: EvictionPolicyError unless REDIS_ALLOW_EVICTION; a warning where CONFIG
+ * is disabled, as on many managed Redis).
  */
 export async function checkRedis(
   options: CheckRedisOptions,
@@ -49,35 +54,11 @@ export async function checkRedis(
         cause: err,
       });
     }
-    let maxmemoryPolicy: string | undefined;
-    try {
-      // Every master of a Cluster: one that evicts loses the takedowns of its slots.
-      for (const node of keyHolders(probe)) {
-        const reply = await node.call('CONFIG', 'GET', 'maxmemory-policy');
-        const policy = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
-        if (policy === undefined) continue;
-        if (maxmemoryPolicy === undefined || maxmemoryPolicy === 'noeviction') {
-          maxmemoryPolicy = policy;
-        }
-      }
-    } catch (err) {
-      logger.warn(
-        { err: (err as Error).message },
-        'could not check Redis maxmemory-policy (CONFIG GET refused); make sure it is noeviction, or jobs can be evicted',
-      );
-      return { maxmemoryPolicy: undefined };
-    }
-    if (maxmemoryPolicy === undefined) {
-      logger.warn(
-        {},
-        'could not read Redis maxmemory-policy; make sure it is noeviction, or jobs can be evicted',
-      );
-    } else if (maxmemoryPolicy !== 'noeviction') {
-      logger.warn(
-        { maxmemoryPolicy },
-        'Redis maxmemory-policy is not noeviction: Redis may evict job keys under memory pressure and lose takedowns',
-      );
-    }
+    const maxmemoryPolicy = await checkEvictionPolicy(probe, {
+      allowEviction: toRedisSettings(options.redis).allowEviction === true,
+      where,
+      logger,
+    });
     return { maxmemoryPolicy };
   } finally {
     probe.disconnect();

@@ -320,6 +320,8 @@ async function startOps(o: StartOpsOptions): Promise<{ server: OpsServer; produc
     attempts: config.takedown.attempts,
     idempotencyWindowS: config.takedown.idempotencyWindowS,
     ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry.bullmq }),
+    // checkRedis ran at start, on the same Redis.
+    checkEviction: false,
   });
   closers.push({ what: 'producer', close: () => producer.close() });
 

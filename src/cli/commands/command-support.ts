@@ -9,7 +9,13 @@ import {
   ValidationError,
   createProducer,
 } from '../../producer/index.js';
-import { connectRedis, describeRedis } from '../../redis/index.js';
+import {
+  EvictionPolicyError,
+  checkEvictionPolicy,
+  connectRedis,
+  describeRedis,
+  toRedisSettings,
+} from '../../redis/index.js';
 import type { RedisClient } from '../../redis/index.js';
 import type { Producer } from '../../producer/index.js';
 import { activeTelemetry } from '../../telemetry/index.js';
@@ -99,9 +105,16 @@ export function formatFlagErrors(
     .join('; ');
 }
 
+/** Warnings (and more, at LOG_LEVEL debug/trace) on stderr, so --json output stays clean. */
+function commandLogger(config: ResolvedConfig): ReturnType<typeof createLogger> {
+  const verbose = config.log.level === 'debug' || config.log.level === 'trace';
+  return createLogger({ level: verbose ? config.log.level : 'warn', pretty: config.log.pretty });
+}
+
 /**
  * Runs `fn` with a producer connected to the configured Redis and closes it afterwards.
  * Redis unreachable → OperationalError (exit 1, password masked by the URL redaction);
+ * Redis evicts keys → UsageError (exit 2: createProducer's check, src/redis);
  * a ValidationError → UsageError (exit 2) naming the flags.
  */
 export async function withProducer<T>(
@@ -109,11 +122,7 @@ export async function withProducer<T>(
   what: string,
   fn: (producer: Producer) => Promise<T>,
 ): Promise<T> {
-  const verbose = config.log.level === 'debug' || config.log.level === 'trace';
-  const logger = createLogger({
-    level: verbose ? config.log.level : 'warn',
-    pretty: config.log.pretty,
-  });
+  const logger = commandLogger(config);
   let producer: Producer;
   const telemetry = activeTelemetry();
   try {
@@ -141,7 +150,7 @@ export async function withProducer<T>(
 
 /**
  * Runs `fn` with a plain Redis connection (commands that read the audit trail or the callback
- * queue) and closes it afterwards; Redis unreachable → exit 1.
+ * queue) and closes it afterwards; Redis unreachable → exit 1, Redis evicts keys → exit 2.
  */
 export async function withRedis<T>(
   config: ResolvedConfig,
@@ -162,6 +171,12 @@ export async function withRedis<T>(
   }
   redis.on('error', () => undefined); // failing calls report it
   try {
+    // The same rule as every other command (createProducer runs it for theirs).
+    await checkEvictionPolicy(redis, {
+      allowEviction: toRedisSettings(config.redis).allowEviction === true,
+      where: describeRedis(config.redis),
+      logger: commandLogger(config),
+    });
     return await fn(redis);
   } catch (err) {
     throw toCliError(err, what);
@@ -174,6 +189,9 @@ export async function withRedis<T>(
 export function toCliError(err: unknown, what: string): unknown {
   if (err instanceof RedisUnavailableError) {
     return new OperationalError(`cannot ${what}: ${err.message}`, { cause: err });
+  }
+  if (err instanceof EvictionPolicyError) {
+    return new UsageError(`cannot ${what}: ${err.message}`, { cause: err });
   }
   if (err instanceof ValidationError) {
     return new UsageError(formatFlagErrors(err.fieldErrors), { cause: err });

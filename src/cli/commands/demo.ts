@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { RedisNotFoundError, runDemo } from '../../demo/index.js';
-import { OperationalError } from '../context.js';
+import { EvictionPolicyError } from '../../redis/index.js';
+import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 
 /** 128 + the signal number, as shells report a process ended by it. */
@@ -40,12 +41,19 @@ export function demoCommand(ctx: CliContext): Command {
       try {
         report = await runDemo({
           redisUrl: ctx.env['REDIS_URL'],
+          // The demo reads REDIS_URL without the configuration; this one switch is read the same way.
+          allowEviction: ['true', '1', 'yes', 'on'].includes(
+            (ctx.env['REDIS_ALLOW_EVICTION'] ?? '').trim().toLowerCase(),
+          ),
           out: ctx.stdout,
           isTTY: ctx.isTTY,
           signal: stop.signal,
           onExit,
         });
       } catch (err) {
+        if (err instanceof EvictionPolicyError) {
+          throw new UsageError(`cannot run the demo: ${err.message}`, { cause: err });
+        }
         if (err instanceof RedisNotFoundError) {
           // Several lines of instructions: printError would fold them into one.
           ctx.stderr.write(`takedown: ${err.message}\n`);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import type { ResolvedConfig } from '../../config/index.js';
 import { createLogger } from '../../logging/index.js';
+import { EvictionPolicyError } from '../../redis/index.js';
 import { activeTelemetry } from '../../telemetry/index.js';
 import { RedisUnavailableError, runWorker } from '../../worker/index.js';
 import { OperationalError, UsageError } from '../context.js';
@@ -41,6 +42,10 @@ export function workerCommand(ctx: CliContext): Command {
         });
       } catch (err) {
         if (err instanceof ConfigError) throw new UsageError(err.message, { cause: err });
+        // A setting to change (or override with REDIS_ALLOW_EVICTION), like a bad config value.
+        if (err instanceof EvictionPolicyError) {
+          throw new UsageError(`cannot start the worker: ${err.message}`, { cause: err });
+        }
         if (err instanceof RedisUnavailableError) {
           throw new OperationalError(`cannot start the worker: ${err.message}`, { cause: err });
         }

@@ -40,5 +40,6 @@ describe('configReference', () => {
     expect(byEnv.get('AGORA_KEY_REGIONS')).toBe('empty');
     expect(byEnv.get('TAKEDOWN_BACKOFF_MAX_MS')).toBe('300000');
     expect(byEnv.get('TAKEDOWN_VERIFY')).toBe('true');
+    expect(byEnv.get('REDIS_ALLOW_EVICTION')).toBe('false');
   });
 });

@@ -34,6 +34,7 @@ describe('loadConfig defaults', () => {
   it('uses the defaults of DESIGN §4 and the operational extras when nothing is set', () => {
     const c = loadConfig({ env: {} });
     expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.redis.allowEviction).toBe(false);
     expect(c.prefix).toBe('takedown');
     expect(c.agora).toEqual({
       baseUrl: 'https://api.agora.io',
@@ -96,8 +97,10 @@ describe('loadConfig from env', () => {
         WORKER_MAX_STALLED_COUNT: '0',
         HTTP_PORT: '0',
         INTAKE_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb',
+        REDIS_ALLOW_EVICTION: 'true',
       },
     });
+    expect(c.redis.allowEviction).toBe(true);
     expect(c.redis.url).toBe('rediss://default:pw@redis.example:6380/2');
     expect(c.prefix).toBe('{takedown}');
     expect(c.agora.appId).toBeUndefined();
@@ -117,6 +120,7 @@ describe('loadConfig from env', () => {
     ['TAKEDOWN_ATTEMPTS', 'takedown.attempts', '1.5', 'a whole number >= 1'],
     ['HTTP_PORT', 'http.port', '70000', 'a port number 0-65535'],
     ['TAKEDOWN_VERIFY', 'takedown.verify', 'maybe', 'true or false'],
+    ['REDIS_ALLOW_EVICTION', 'redis.allowEviction', 'sure', 'true or false'],
     ['LOG_LEVEL', 'log.level', 'verbose', 'one of fatal, error, warn, info, debug, trace, silent'],
     ['AGORA_AUTH', 'agora.auth', 'digest', 'one of basic, hmac'],
     ['AGORA_KEY_REGIONS', 'agora.keyRegions', 'na,us', 'comma-separated list of na, eu, ap, cn'],

@@ -1,0 +1,82 @@
+import type { RedisClient } from './create-redis-connection.js';
+import { keyHolders } from './scan-keys.js';
+
+/** The only policy under which Redis never drops a key to make room. */
+export const NO_EVICTION = 'noeviction';
+
+/**
+ * Redis reports a `maxmemory-policy` that evicts keys: under memory pressure it may delete a
+ * queued takedown's job hash while its id is still queued, and that takedown is lost without a
+ * DLQ entry. A setting to change, not a passing state: retrying does not help.
+ */
+export class EvictionPolicyError extends Error {
+  override readonly name = 'EvictionPolicyError';
+  readonly retryable = false;
+  readonly policy: string;
+
+  constructor(policy: string, where: string) {
+    super(
+      `Redis at ${where} has maxmemory-policy ${policy}: under memory pressure it may evict a ` +
+        `queued takedown and lose it without a DLQ entry. Fix: run ` +
+        `\`CONFIG SET maxmemory-policy ${NO_EVICTION}\` (on every master of a Cluster) and set ` +
+        `\`maxmemory-policy ${NO_EVICTION}\` in redis.conf (or your provider's parameter group) so ` +
+        `it survives a restart; or set REDIS_ALLOW_EVICTION=true to run anyway`,
+    );
+    this.policy = policy;
+  }
+}
+
+export interface CheckEvictionPolicyOptions {
+  /** `REDIS_ALLOW_EVICTION`: run on an evicting Redis, with a warning. */
+  allowEviction: boolean;
+  /** Where the client is connected, safe to print (describeRedis). */
+  where: string;
+  logger: { warn(obj: object, msg?: string): void };
+}
+
+/**
+ * The start-up rule of every process that touches the queue (the worker and each CLI command):
+ * Redis must not evict keys. Reads `maxmemory-policy` on every server that holds keys (each master
+ * of a Cluster: one that evicts loses the takedowns of its slots) and throws EvictionPolicyError
+ * when one is not `noeviction`, unless `allowEviction` (then it warns). Managed Redis often
+ * disables or renames CONFIG: then the policy cannot be known, and it warns and goes on.
+ * Resolves with the policy found (the first evicting one), or undefined when it could not be read.
+ */
+export async function checkEvictionPolicy(
+  client: RedisClient,
+  options: CheckEvictionPolicyOptions,
+): Promise<string | undefined> {
+  const { logger, where } = options;
+  let policy: string | undefined;
+  try {
+    for (const node of keyHolders(client)) {
+      const reply = await node.call('CONFIG', 'GET', 'maxmemory-policy');
+      const value = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
+      if (value !== undefined && (policy === undefined || policy === NO_EVICTION)) policy = value;
+    }
+  } catch (err) {
+    if (!options.allowEviction) {
+      logger.warn(
+        { redis: where, err: (err as Error).message },
+        `could not check Redis maxmemory-policy (CONFIG GET refused); make sure it is ${NO_EVICTION}, or jobs can be evicted`,
+      );
+    }
+    return undefined;
+  }
+  if (policy === undefined) {
+    if (!options.allowEviction) {
+      logger.warn(
+        { redis: where },
+        `could not read Redis maxmemory-policy; make sure it is ${NO_EVICTION}, or jobs can be evicted`,
+      );
+    }
+    return undefined;
+  }
+  if (policy === NO_EVICTION) return policy;
+  if (!options.allowEviction) throw new EvictionPolicyError(policy, where);
+  logger.warn(
+    { redis: where, maxmemoryPolicy: policy },
+    `REDIS_ALLOW_EVICTION=true: running although Redis maxmemory-policy is ${policy}; under memory pressure Redis may evict queued takedowns and lose them without a DLQ entry`,
+  );
+  return policy;
+}
