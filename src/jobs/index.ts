@@ -68,6 +68,7 @@ export { toTakedownResult } from './takedown-result.js';
 export type { TakedownOutcome, TakedownResult } from './takedown-result.js';
 export { revokeRegions } from './steps/revoke-key.js';
 export { describeError, toDeadLetterEntry } from './dead-letter.js';
+export { deadLetterJobId, isQueueJobId, sourceJobIdOf } from './dead-letter-id.js';
 export type {
   DeadLetterEntry,
   DeadLetterError,

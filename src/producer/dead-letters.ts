@@ -1,5 +1,13 @@
 import type { JobType } from 'bullmq';
-import { parseTakedownPayload } from '../jobs/index.js';
+import {
+  deadLetterJobId,
+  isQueueJobId,
+  maskJobId,
+  parseJobId,
+  parseTakedownPayload,
+  sourceJobIdOf,
+  takedownJobId,
+} from '../jobs/index.js';
 import type { DeadLetterEntry } from '../jobs/index.js';
 import { addTakedown } from './enqueue.js';
 import { isConnectionError } from './errors.js';
@@ -15,6 +23,12 @@ export interface RedriveResult {
   jobId: string;
   status: 'redriven' | 'not-found' | 'failed';
   message?: string;
+  /**
+   * Set when the takedown was queued again under another id: the one its payload gives
+   * (`sid-…`/`key-…`), because `jobId` is not an id the producer makes (BullMQ's own numbering,
+   * an id with ':', a pre-fingerprint `key-…` id) and BullMQ may refuse it.
+   */
+  requeuedAs?: string;
 }
 
 export interface PurgeResult {
@@ -33,7 +47,8 @@ const ALL_TYPES: JobType[] = [
   'waiting-children',
 ];
 
-async function deadLetterIds(ctx: ProducerContext): Promise<string[]> {
+/** The `takedown-dlq` job ids of every entry (map with sourceJobIdOf: dead-letter-id.ts). */
+async function entryIds(ctx: ProducerContext): Promise<string[]> {
   const ids = await ctx.dlq.getRanges(ALL_TYPES, 0, -1);
   return [...new Set(ids)];
 }
@@ -52,7 +67,7 @@ export async function listDead(
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new RangeError(`limit must be a positive integer; got ${limit}`);
   }
-  const ids = await deadLetterIds(ctx);
+  const ids = await entryIds(ctx);
   if (ids.length === 0) return [];
   const pipeline = ctx.client.pipeline();
   for (const id of ids) pipeline.hget(ctx.dlq.toKey(id), 'data');
@@ -75,13 +90,13 @@ export async function showDead(
   ctx: ProducerContext,
   jobId: string,
 ): Promise<DeadLetterEntry | null> {
-  if (jobId === '' || jobId.includes(':')) return null;
-  const job = await ctx.dlq.getJob(jobId);
+  if (!isQueueJobId(jobId)) return null;
+  const job = await ctx.dlq.getJob(deadLetterJobId(jobId));
   return job?.data ?? null;
 }
 
 async function idsFor(ctx: ProducerContext, ids: readonly string[] | 'all'): Promise<string[]> {
-  return ids === 'all' ? deadLetterIds(ctx) : [...new Set(ids)];
+  return ids === 'all' ? (await entryIds(ctx)).map(sourceJobIdOf) : [...new Set(ids)];
 }
 
 /**
@@ -133,12 +148,24 @@ async function redriveOne(ctx: ProducerContext, jobId: string): Promise<RedriveR
   if (state !== 'unknown' && (await ctx.queue.remove(jobId)) === 0) {
     return { jobId, status: 'failed', message: `job ${jobId} is locked by a worker; try again` };
   }
-  const added = await addTakedown(ctx, jobId, parsed.value);
-  await ctx.dlq.remove(jobId);
-  ctx.logger.info({ jobId, status: added.status }, 'dead-lettered takedown redriven');
-  return added.status === 'enqueued'
-    ? { jobId, status: 'redriven' }
-    : { jobId, status: 'redriven', message: `another producer re-added ${jobId} at the same time` };
+  // Our own ids are kept; any other is replaced by the one the payload gives (see RedriveResult).
+  const requeueId = parseJobId(jobId) === undefined ? takedownJobId(parsed.value) : jobId;
+  const added = await addTakedown(ctx, requeueId, parsed.value);
+  await ctx.dlq.remove(deadLetterJobId(jobId));
+  ctx.logger.info(
+    { jobId: maskJobId(jobId), requeuedAs: maskJobId(requeueId), status: added.status },
+    'dead-lettered takedown redriven',
+  );
+  const result: RedriveResult = { jobId, status: 'redriven' };
+  if (requeueId !== jobId) {
+    result.requeuedAs = requeueId;
+    result.message = `queued again as ${maskJobId(requeueId)}`;
+  }
+  if (added.status !== 'enqueued') {
+    const also = `another producer re-added ${maskJobId(requeueId)} at the same time`;
+    result.message = result.message === undefined ? also : `${result.message}; ${also}`;
+  }
+  return result;
 }
 
 /**
@@ -151,13 +178,14 @@ export async function purge(
 ): Promise<PurgeResult[]> {
   const out: PurgeResult[] = [];
   for (const jobId of await idsFor(ctx, ids)) {
-    if (jobId === '' || jobId.includes(':')) {
+    if (!isQueueJobId(jobId)) {
       out.push({ jobId, status: 'not-found' });
       continue;
     }
+    const deadId = deadLetterJobId(jobId);
     const [{ state }, deadJob] = await Promise.all([
       readJobState(ctx, jobId),
-      ctx.dlq.getJob(jobId),
+      ctx.dlq.getJob(deadId),
     ]);
     let purged = false;
     if (state === 'failed' || state === 'dead-lettered') {
@@ -165,7 +193,7 @@ export async function purge(
       purged = (await ctx.queue.remove(jobId)) === 1 || purged;
     }
     if (deadJob !== undefined) {
-      await ctx.dlq.remove(jobId);
+      await ctx.dlq.remove(deadId);
       purged = true;
     }
     out.push({ jobId, status: purged ? 'purged' : 'not-found' });

@@ -1,3 +1,4 @@
+import { deadLetterJobId } from '../jobs/index.js';
 import type { ProducerContext } from './producer-context.js';
 
 /**
@@ -48,7 +49,7 @@ export async function readJobStates(
       .zscore(prioritized, id)
       .lpos(active, id)
       .exists(ctx.queue.toKey(id))
-      .exists(ctx.dlq.toKey(id));
+      .exists(ctx.dlq.toKey(deadLetterJobId(id)));
   }
   const replies = await multi.exec();
   if (replies === null) throw new Error('Redis aborted the state read (MULTI returned null)');

@@ -1,6 +1,8 @@
 import {
   batchKey,
+  deadLetterJobId,
   expiryJobId,
+  isQueueJobId,
   legacyExpiryJobId,
   legacyKeyJobId,
   takedownJobId,
@@ -156,8 +158,8 @@ function progressStep(data: unknown): string | undefined {
 
 /** A job's status, or null when neither the queue nor the DLQ knows the id. */
 export async function getJobStatus(ctx: ProducerContext, jobId: string): Promise<JobStatus | null> {
-  // ':' can never be in a job id; such a query would address other Redis keys.
-  if (jobId.includes(':')) return null;
+  // Anything else would address other Redis keys of the queue.
+  if (!isQueueJobId(jobId)) return null;
   const [info] = await readJobStates(ctx, [jobId]);
   return info === undefined ? null : buildJobStatus(ctx, jobId, info);
 }
@@ -170,7 +172,9 @@ async function buildJobStatus(
   if (info.state === 'unknown') return null;
   const [job, deadJob] = await Promise.all([
     ctx.queue.getJob(jobId),
-    info.state === 'dead-lettered' ? ctx.dlq.getJob(jobId) : Promise.resolve(undefined),
+    info.state === 'dead-lettered'
+      ? ctx.dlq.getJob(deadLetterJobId(jobId))
+      : Promise.resolve(undefined),
   ]);
   const entry = deadJob?.data;
   if (job === undefined && entry === undefined) return null; // removed since the state read

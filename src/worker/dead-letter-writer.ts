@@ -1,16 +1,6 @@
 import type { Queue } from 'bullmq';
-import { DEAD_LETTER_JOB_NAME } from '../jobs/index.js';
+import { DEAD_LETTER_JOB_NAME, deadLetterJobId } from '../jobs/index.js';
 import type { DeadLetterEntry } from '../jobs/index.js';
-
-/**
- * The DLQ job id of a source job: the same id, so a second write for the same failure is a no-op
- * (BullMQ ignores an add whose id exists). BullMQ refuses all-digit custom ids, which only a job
- * added without our deterministic id can have (a poison job): those get an `n-` prefix. The
- * entry's `jobId` field always holds the original id.
- */
-export function deadLetterJobId(sourceJobId: string): string {
-  return /^\d+$/.test(sourceJobId) ? `n-${sourceJobId}` : sourceJobId;
-}
 
 export interface DeadLetterWriter {
   /** Adds the entry unless one for the same job is there already; says which happened. */
@@ -22,7 +12,10 @@ export interface DeadLetterWriter {
   remove(sourceJobId: string): Promise<boolean>;
 }
 
-/** Writes DLQ entries into queue `takedown-dlq` (the Queue is owned by the caller). */
+/**
+ * Writes DLQ entries into queue `takedown-dlq` (the Queue is owned by the caller), each under its
+ * source job's DLQ id (deadLetterJobId: the same id, or `n-…` for one BullMQ refuses).
+ */
 export function createDeadLetterWriter(options: { queue: Queue }): DeadLetterWriter {
   const { queue } = options;
   const has = async (sourceJobId: string): Promise<boolean> =>

@@ -24,7 +24,9 @@ export type {
   TakedownWorkerOptions,
   WorkerSettings,
 } from './create-takedown-worker.js';
-export { createDeadLetterWriter, deadLetterJobId } from './dead-letter-writer.js';
+export { createDeadLetterWriter } from './dead-letter-writer.js';
+// Moved to src/jobs (one mapping for every DLQ reader and writer); re-exported for callers.
+export { deadLetterJobId } from '../jobs/index.js';
 export type { DeadLetterWriter } from './dead-letter-writer.js';
 export { STALLED_REASON, deadLetterFromFailedJob } from './failed-job-entry.js';
 export { runWorker } from './main.js';

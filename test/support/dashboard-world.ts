@@ -1,9 +1,10 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  DEAD_LETTER_JOB_NAME,
   DEAD_LETTER_QUEUE,
+  TAKEDOWN_JOB_NAME,
   TAKEDOWN_QUEUE,
+  parseTakedownRequest,
   toDeadLetterEntry,
 } from '../../src/jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../../src/jobs/index.js';
@@ -11,6 +12,7 @@ import { createMetrics } from '../../src/metrics/index.js';
 import { createProducer } from '../../src/producer/index.js';
 import type { Producer } from '../../src/producer/index.js';
 import { createOpsServer } from '../../src/server/index.js';
+import { createDeadLetterWriter } from '../../src/worker/index.js';
 import type { OpsServer } from '../../src/server/index.js';
 import { redisUrl, uniquePrefix } from './isolation.js';
 import { waitFor } from './wait-for.js';
@@ -36,9 +38,17 @@ export interface DashboardWorld {
   producer: Producer;
   queue: Queue<TakedownJobData>;
   dlq: Queue<DeadLetterEntry>;
-  /** A takedown that failed for good through a real worker; with its DLQ entry unless told not. */
-  deadLetter(sid: string, options?: { withEntry: boolean }): Promise<string>;
+  /**
+   * A takedown that failed for good through a real worker; with its DLQ entry (written by the
+   * worker's DLQ writer) unless told not. `numbered`: added without our id, so BullMQ numbers it.
+   */
+  deadLetter(sid: string, options?: DeadLetterOptions): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface DeadLetterOptions {
+  withEntry?: boolean;
+  numbered?: boolean;
 }
 
 export async function createDashboardWorld(): Promise<DashboardWorld> {
@@ -67,16 +77,20 @@ export async function createDashboardWorld(): Promise<DashboardWorld> {
     },
   });
 
-  async function deadLetter(
-    sid: string,
-    options: { withEntry: boolean } = { withEntry: true },
-  ): Promise<string> {
-    const { jobId } = await producer.enqueue({
-      region: 'na',
-      appId: DASHBOARD_APP_ID,
-      sid,
-      reason: 'dashboard test',
-    });
+  async function deadLetter(sid: string, options: DeadLetterOptions = {}): Promise<string> {
+    const request = { region: 'na', appId: DASHBOARD_APP_ID, sid, reason: 'dashboard test' };
+    let jobId: string;
+    if (options.numbered === true) {
+      const parsed = parseTakedownRequest(request);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      const added = await queue.add(TAKEDOWN_JOB_NAME, {
+        enqueueToken: 'dashboard-test',
+        payload: parsed.value,
+      });
+      jobId = added.id ?? '';
+    } else {
+      jobId = (await producer.enqueue(request)).jobId;
+    }
     // A real failure, through a real BullMQ worker, as the processor produces it.
     const worker = new Worker(
       TAKEDOWN_QUEUE,
@@ -90,7 +104,7 @@ export async function createDashboardWorld(): Promise<DashboardWorld> {
     } finally {
       await worker.close();
     }
-    if (!options.withEntry) return jobId;
+    if (options.withEntry === false) return jobId;
     const job = await queue.getJob(jobId);
     const entry = toDeadLetterEntry({
       jobId,
@@ -106,11 +120,7 @@ export async function createDashboardWorld(): Promise<DashboardWorld> {
       now: new Date(),
       enqueuedAt: job?.timestamp,
     });
-    await dlq.add(DEAD_LETTER_JOB_NAME, entry, {
-      jobId,
-      removeOnComplete: false,
-      removeOnFail: false,
-    });
+    await createDeadLetterWriter({ queue: dlq }).write(entry);
     return jobId;
   }
 

@@ -6,6 +6,7 @@ import {
   DEAD_LETTER_JOB_NAME,
   DEAD_LETTER_QUEUE,
   TAKEDOWN_QUEUE,
+  deadLetterJobId,
 } from '../../../src/jobs/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../../../src/jobs/index.js';
 import { createProducer } from '../../../src/producer/index.js';
@@ -33,7 +34,7 @@ export interface ProducerHarness {
   complete(result?: unknown): Promise<string>;
   /** Takes the next job and fails it for good. */
   fail(message?: string): Promise<string>;
-  /** Writes a DLQ entry as the worker would (same id as the job). */
+  /** Writes a DLQ entry as the worker would (under the job's DLQ id). */
   addDeadLetter(entry: DeadLetterEntry): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,7 +93,7 @@ export async function createHarness(label: string): Promise<ProducerHarness> {
       return job.id as string;
     },
     addDeadLetter: async (entry) => {
-      await dlq.add(DEAD_LETTER_JOB_NAME, entry, { jobId: entry.jobId });
+      await dlq.add(DEAD_LETTER_JOB_NAME, entry, { jobId: deadLetterJobId(entry.jobId) });
     },
     close: async () => {
       await Promise.all(producers.map((p) => p.close()));

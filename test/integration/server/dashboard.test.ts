@@ -1,4 +1,4 @@
-import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../../../src/jobs/index.js';
+import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE, takedownJobId } from '../../../src/jobs/index.js';
 import { createMetrics } from '../../../src/metrics/index.js';
 import { createOpsServer } from '../../../src/server/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +153,29 @@ describe('dashboard (Bull Board) at /dashboard', () => {
     expect(retryAgain.status).toBe(400);
     await retryAgain.body?.cancel();
     await world.queue.remove(jobId);
+  });
+
+  it('redrives with Retry a takedown whose id BullMQ numbered (all digits; its DLQ id is n-<id>)', async () => {
+    const jobId = await world.deadLetter('siddead4', { numbered: true });
+    expect(jobId).toMatch(/^\d+$/);
+    expect(await world.producer.getStatus(jobId)).toMatchObject({ state: 'dead-lettered' });
+
+    const res = await fetch(
+      `${world.server.url}/dashboard/api/queues/${TAKEDOWN_QUEUE}/${jobId}/retry`,
+      { method: 'PUT', headers: { authorization: basic(USER, PASSWORD) } },
+    );
+    expect(res.status).toBe(204);
+    await res.body?.cancel();
+    // BullMQ refuses an all-digit custom id: the takedown runs again under the id its payload
+    // gives, and the numbered job and its DLQ entry are gone.
+    expect(await world.producer.showDead(jobId)).toBeNull();
+    expect(await world.queue.getJob(jobId)).toBeUndefined();
+    const requeued = takedownJobId({ appId: DASHBOARD_APP_ID, sid: 'siddead4' });
+    expect(await world.producer.getStatus(requeued)).toMatchObject({
+      state: 'waiting',
+      attempts: 0,
+    });
+    await world.queue.remove(requeued);
   });
 
   it('refuses to retry a failed takedown whose DLQ entry is not written yet, as the CLI does', async () => {
