@@ -169,6 +169,49 @@ function seed(ctx: AdminContext, body: Record<string, unknown>, nowMs: number): 
   return { status: 200, body: { streams } };
 }
 
+/** POST /_sim/keys: a key valid in several regions at once (a script-generated key). */
+function createKeys(ctx: AdminContext, body: Record<string, unknown>, nowMs: number): AdminAnswer {
+  onlyFields(body, ['appId', 'regions', 'channel', 'uid', 'expiresAfter']);
+  const appId = requireString(body, 'appId');
+  const regions = body.regions;
+  if (
+    !Array.isArray(regions) ||
+    regions.length === 0 ||
+    !regions.every((r) => typeof r === 'string' && isRegion(r))
+  ) {
+    throw new SimulatorInputError('regions must be a non-empty array of na, eu, ap, cn');
+  }
+  const n = ctx.nextSeedNumber();
+  const channel = body.channel ?? `sim-ch-${n}`;
+  if (typeof channel !== 'string' || channel === '') {
+    throw new SimulatorInputError('channel must be a non-empty string');
+  }
+  const uid = body.uid ?? String(1000 + n);
+  if (typeof uid !== 'string' || uid === '') {
+    throw new SimulatorInputError('uid must be a non-empty string');
+  }
+  const expiresAfter = body.expiresAfter ?? 0;
+  if (!isNonNegativeInt(expiresAfter)) {
+    throw new SimulatorInputError('expiresAfter must be an integer >= 0 (seconds; 0 = never)');
+  }
+  const records = ctx.state.createMultiRegionKey(
+    appId,
+    regions,
+    { channel, uid, expiresAfter },
+    nowMs,
+  );
+  const [first] = records;
+  return {
+    status: 200,
+    body: {
+      streamKey: first?.streamKey,
+      regions: records.map((k) => k.region),
+      channel,
+      uid,
+    },
+  };
+}
+
 function listStreams(ctx: AdminContext, q: URLSearchParams): AdminAnswer {
   const appId = q.get('appId');
   const region = q.get('region');
@@ -268,6 +311,8 @@ export function handleAdminRequest(
         return listStreams(ctx, q);
       case 'GET /_sim/keys':
         return listKeys(ctx, q, nowMs);
+      case 'POST /_sim/keys':
+        return createKeys(ctx, parseJson(rawBody), nowMs);
       case 'GET /_sim/calls': {
         const calls = ctx.calls.since(
           intParam(q, 'since', 0),

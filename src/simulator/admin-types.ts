@@ -37,6 +37,25 @@ export interface StartEncoderInput {
   reconnect?: boolean;
 }
 
+/** POST /_sim/keys: one key valid in several regions (a script-generated key). */
+export interface CreateKeyInput {
+  appId: string;
+  regions: Region[];
+  /** @defaultValue a fresh channel name */
+  channel?: string;
+  /** @defaultValue a fresh UID */
+  uid?: string;
+  /** @defaultValue 0 (never expires) */
+  expiresAfter?: number;
+}
+
+export interface CreatedKey {
+  streamKey: string;
+  regions: Region[];
+  channel: string;
+  uid: string;
+}
+
 export interface SeedInput {
   appId: string;
   region: Region;

@@ -1,4 +1,5 @@
-import type { AgoraOp } from '../agora/types.js';
+import type { AgoraOp, Region } from '../agora/types.js';
+import { isRegion } from './parse-api-request.js';
 import { defaultMessage } from './agora-messages.js';
 import {
   API_OPS,
@@ -12,6 +13,7 @@ import type { FaultRule, FaultsPatch, SimulatorFaults } from './simulator-option
 export interface FaultTarget {
   op: AgoraOp;
   appId: string;
+  region?: Region;
   streamKey?: string;
   sid?: string;
 }
@@ -57,6 +59,7 @@ const PATCH_FIELDS: ReadonlySet<string> = new Set([
 const RULE_FIELDS: ReadonlySet<string> = new Set([
   'op',
   'appId',
+  'region',
   'streamKey',
   'sid',
   'status',
@@ -109,6 +112,12 @@ export function parseRule(v: unknown, index: number): FaultRule {
   if (streamKey !== undefined) rule.streamKey = streamKey;
   const sid = optionalString(`${where}.sid`, v.sid);
   if (sid !== undefined) rule.sid = sid;
+  const region = optionalString(`${where}.region`, v.region);
+  if (region !== undefined) {
+    if (!isRegion(region))
+      throw new SimulatorInputError(`${where}.region must be one of na, eu, ap, cn`);
+    rule.region = region;
+  }
   const message = optionalString(`${where}.message`, v.message);
   if (message !== undefined) rule.message = message;
   if (v.count !== undefined && v.count !== null) {
@@ -124,6 +133,7 @@ function matches(rule: FaultRule, t: FaultTarget): boolean {
   return (
     (rule.op === undefined || rule.op === t.op) &&
     (rule.appId === undefined || rule.appId === t.appId) &&
+    (rule.region === undefined || rule.region === t.region) &&
     (rule.streamKey === undefined || rule.streamKey === t.streamKey) &&
     (rule.sid === undefined || rule.sid === t.sid)
   );

@@ -61,6 +61,17 @@ export interface GatewayStats {
 
 export interface GatewayState {
   createKey(appId: string, region: Region, settings: NewKeySettings, nowMs: number): KeyRecord;
+  /**
+   * One key valid in several regions, as a script-generated key is (reference §2.3: revoking it
+   * completely takes a DELETE in every region). Each region has its own record: revoked, and
+   * pushed to, on its own.
+   */
+  createMultiRegionKey(
+    appId: string,
+    regions: readonly Region[],
+    settings: NewKeySettings,
+    nowMs: number,
+  ): KeyRecord[];
   /** Region-scoped lookup; revoked keys are not found; a key of another App ID is `other-app`. */
   lookupKey(appId: string, region: Region, streamKey: string): KeyLookup;
   /** Revokes the key; running pushes keep running (reference §2.3). */
@@ -77,8 +88,10 @@ export interface GatewayState {
     reconnect: boolean,
     nowMs: number,
   ): StartPushResult;
+  /** Every key record (one per region a key lives in). */
   allKeys(): Iterable<KeyRecord>;
   allStreams(): Iterable<StreamRecord>;
+  /** The live streams of a key, in every region. */
   streamsOfKey(streamKey: string): StreamRecord[];
   stats(): GatewayStats;
   setReconnectDelayMs(ms: number): void;
@@ -141,14 +154,16 @@ function removeFrom(index: Map<string, Map<string, StreamRecord>>, id: string, s
 }
 
 /**
- * Keys, live streams and encoders. Keys are random so one map by key serves every lookup;
- * streams are indexed by SID, by appId|region and by appId|region|channel, so each API call is
+ * Keys, live streams and encoders. Keys are random so one map by key serves every lookup; it
+ * holds the key's record per region (one region, unless created as a multi-region key). Streams are indexed by SID, by appId|region and by appId|region|channel, so each API call is
  * O(1) plus the size of its answer.
  */
 export function createGatewayState(options: GatewayStateOptions): GatewayState {
   const now = options.now ?? Date.now;
   let reconnectDelayMs = options.reconnectDelayMs;
-  const keys = new Map<string, KeyRecord>();
+  /** Key → its record per region. */
+  const keys = new Map<string, Map<Region, KeyRecord>>();
+  let keyRecords = 0;
   const streams = new Map<string, StreamRecord>();
   const byScope = new Map<string, Map<string, StreamRecord>>();
   const byChannel = new Map<string, Map<string, StreamRecord>>();
@@ -180,12 +195,58 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
     });
   }
 
+  function keyIn(region: Region, streamKey: string): KeyRecord | undefined {
+    return keys.get(streamKey)?.get(region);
+  }
+
+  /**
+   * Revoked → not found; another App ID's key (in any region) → other-app; not in this region →
+   * not found. For a one-region key this is the order Agora's answers suggest.
+   */
   function lookupKey(appId: string, region: Region, streamKey: string): KeyLookup {
-    const key = keys.get(streamKey);
-    if (key === undefined || key.revoked) return { kind: 'not-found' };
-    if (key.appId !== appId) return { kind: 'other-app' };
-    if (key.region !== region) return { kind: 'not-found' };
-    return { kind: 'found', key };
+    const records = keys.get(streamKey);
+    if (records === undefined) return { kind: 'not-found' };
+    const key = records.get(region);
+    if (key !== undefined && !key.revoked) {
+      return key.appId === appId ? { kind: 'found', key } : { kind: 'other-app' };
+    }
+    for (const other of records.values()) {
+      if (!other.revoked && other.appId !== appId) return { kind: 'other-app' };
+    }
+    return { kind: 'not-found' };
+  }
+
+  function addKey(key: KeyRecord): void {
+    let records = keys.get(key.streamKey);
+    if (records === undefined) {
+      records = new Map();
+      keys.set(key.streamKey, records);
+    }
+    records.set(key.region, key);
+    keyRecords += 1;
+  }
+
+  function newKeyRecord(
+    appId: string,
+    region: Region,
+    streamKey: string,
+    settings: NewKeySettings,
+    nowMs: number,
+  ): KeyRecord {
+    const key: KeyRecord = {
+      appId,
+      region,
+      streamKey,
+      channel: settings.channel,
+      uid: settings.uid,
+      expiresAfter: settings.expiresAfter,
+      createdAtMs: nowMs,
+      createdAt: String(Math.floor(nowMs / 1000)),
+      revoked: false,
+      liveSids: new Set(),
+    };
+    if (settings.templateId !== undefined) key.templateId = settings.templateId;
+    return key;
   }
 
   function getStream(appId: string, region: Region, sid: string): StreamRecord | undefined {
@@ -237,7 +298,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
     streams.delete(stream.sid);
     removeFrom(byScope, `${stream.appId}|${stream.region}`, stream.sid);
     removeFrom(byChannel, `${stream.appId}|${stream.region}|${stream.channel}`, stream.sid);
-    keys.get(stream.streamKey)?.liveSids.delete(stream.sid);
+    keyIn(stream.region, stream.streamKey)?.liveSids.delete(stream.sid);
     stream.encoder.sid = undefined;
   }
 
@@ -247,7 +308,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       encoder.timer = undefined;
       pendingReconnects -= 1;
       const t = now();
-      const key = keys.get(encoder.streamKey);
+      const key = keyIn(encoder.region, encoder.streamKey);
       const refusal = pushRefusal(key, encoder.appId, encoder.region, t);
       if (key === undefined || refusal !== undefined) {
         // The takedown worked: the encoder's retry is refused at ingest and it gives up.
@@ -264,21 +325,17 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
 
   return {
     createKey(appId, region, settings, nowMs) {
-      const key: KeyRecord = {
-        appId,
-        region,
-        streamKey: newStreamKey(),
-        channel: settings.channel,
-        uid: settings.uid,
-        expiresAfter: settings.expiresAfter,
-        createdAtMs: nowMs,
-        createdAt: String(Math.floor(nowMs / 1000)),
-        revoked: false,
-        liveSids: new Set(),
-      };
-      if (settings.templateId !== undefined) key.templateId = settings.templateId;
-      keys.set(key.streamKey, key);
+      const key = newKeyRecord(appId, region, newStreamKey(), settings, nowMs);
+      addKey(key);
       return key;
+    },
+    createMultiRegionKey(appId, regions, settings, nowMs) {
+      const streamKey = newStreamKey();
+      return [...new Set(regions)].map((region) => {
+        const key = newKeyRecord(appId, region, streamKey, settings, nowMs);
+        addKey(key);
+        return key;
+      });
     },
     lookupKey,
     revokeKey(appId, region, streamKey) {
@@ -307,7 +364,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       return true;
     },
     startEncoder(appId, region, streamKey, reconnect, nowMs) {
-      const key = keys.get(streamKey);
+      const key = keyIn(region, streamKey);
       const refusal = pushRefusal(key, appId, region, nowMs);
       if (key === undefined || refusal !== undefined) {
         if (refusal !== undefined) emitRefused(key, refusal, nowMs);
@@ -327,21 +384,23 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       encoders.add(encoder);
       return { ok: true, stream: startStream(key, encoder, nowMs) };
     },
-    allKeys: () => keys.values(),
+    *allKeys() {
+      for (const records of keys.values()) yield* records.values();
+    },
     allStreams: () => streams.values(),
     streamsOfKey(streamKey) {
-      const key = keys.get(streamKey);
-      if (key === undefined) return [];
       const out: StreamRecord[] = [];
-      for (const sid of key.liveSids) {
-        const s = streams.get(sid);
-        if (s !== undefined) out.push(s);
+      for (const key of keys.get(streamKey)?.values() ?? []) {
+        for (const sid of key.liveSids) {
+          const s = streams.get(sid);
+          if (s !== undefined) out.push(s);
+        }
       }
       return out;
     },
     stats: () => ({
       liveStreams: streams.size,
-      keys: keys.size - revokedKeys,
+      keys: keyRecords - revokedKeys,
       revokedKeys,
       encoders: encoders.size,
       pendingReconnects,
@@ -355,6 +414,7 @@ export function createGatewayState(options: GatewayStateOptions): GatewayState {
       for (const e of encoders) if (e.timer !== undefined) clearTimeout(e.timer);
       encoders.clear();
       keys.clear();
+      keyRecords = 0;
       streams.clear();
       byScope.clear();
       byChannel.clear();

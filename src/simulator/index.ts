@@ -15,6 +15,8 @@ export type {
 } from './simulator-options.js';
 export type {
   CallLogEntry,
+  CreateKeyInput,
+  CreatedKey,
   FaultsView,
   KeyFilter,
   ResetInput,

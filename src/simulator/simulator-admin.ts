@@ -1,5 +1,7 @@
 import type {
   CallLogEntry,
+  CreateKeyInput,
+  CreatedKey,
   FaultsView,
   KeyFilter,
   ResetInput,
@@ -31,6 +33,8 @@ export class SimulatorAdminError extends Error {
 export interface SimulatorAdmin {
   reset(input?: ResetInput): Promise<void>;
   seed(input: SeedInput): Promise<SeededStream[]>;
+  /** Creates one key valid in several regions (each revoked on its own); pushes need encoders. */
+  createKey(input: CreateKeyInput): Promise<CreatedKey>;
   /** Starts an encoder pushing on the key; resolves to its SID. */
   startEncoder(input: StartEncoderInput): Promise<string>;
   streams(filter?: StreamFilter): Promise<SimStream[]>;
@@ -94,6 +98,7 @@ export function createSimulatorAdmin(url: string): SimulatorAdmin {
       await call('POST', 'reset', input);
     },
     seed: async (input) => (await call<{ streams: SeededStream[] }>('POST', 'seed', input)).streams,
+    createKey: (input) => call<CreatedKey>('POST', 'keys', input),
     startEncoder: async (input) => (await call<{ sid: string }>('POST', 'encoders', input)).sid,
     streams: async (filter = {}) =>
       (await call<{ streams: SimStream[] }>('GET', `streams${query({ ...filter })}`)).streams,

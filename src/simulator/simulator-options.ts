@@ -1,4 +1,4 @@
-import type { AgoraOp, LoggerLike } from '../agora/types.js';
+import type { AgoraOp, LoggerLike, Region } from '../agora/types.js';
 
 /** What the simulator logs: a pino logger satisfies it. */
 export type SimulatorLogger = Pick<LoggerLike, 'info' | 'warn' | 'error'>;
@@ -19,6 +19,8 @@ export const API_OPS: readonly AgoraOp[] = [
 export interface FaultRule {
   op?: AgoraOp;
   appId?: string;
+  /** Only requests to this region (e.g. one region of a multi-region key). */
+  region?: Region;
   streamKey?: string;
   sid?: string;
   status: number;

@@ -218,7 +218,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       send(res, entry, 429, { message: MESSAGES.rateLimited }, requestId);
       return;
     }
-    const target: FaultTarget = { op, appId: parsed.appId };
+    const target: FaultTarget = { op, appId: parsed.appId, region: parsed.region };
     if (parsed.streamKey !== undefined) target.streamKey = parsed.streamKey;
     if (parsed.sid !== undefined) target.sid = parsed.sid;
     const decision = faults.decide(target);

@@ -38,6 +38,44 @@ describe('simulator: streaming key endpoints', () => {
     });
   });
 
+  it('a multi-region key (script-generated) is revoked region by region; each region keeps its own pushes', async () => {
+    const { sim, admin } = await start();
+    const { streamKey, regions } = await admin.createKey({ appId: 'app1', regions: ['na', 'eu'] });
+    expect(regions).toEqual(['na', 'eu']);
+    const naSid = await admin.startEncoder({ appId: 'app1', region: 'na', streamKey });
+    const euSid = await admin.startEncoder({ appId: 'app1', region: 'eu', streamKey });
+    expect((await api(sim, 'GET', apiPath('eu', 'app1', `streamkeys/${streamKey}`))).status).toBe(
+      200,
+    );
+    expect((await api(sim, 'GET', apiPath('ap', 'app1', `streamkeys/${streamKey}`))).status).toBe(
+      404,
+    );
+
+    const deleted = await api(sim, 'DELETE', apiPath('na', 'app1', `streamkeys/${streamKey}`));
+    expect(deleted.status).toBe(200);
+    // Still valid in eu: a new push there is accepted, one in na refused.
+    expect((await api(sim, 'GET', apiPath('eu', 'app1', `streamkeys/${streamKey}`))).status).toBe(
+      200,
+    );
+    await expect(
+      admin.startEncoder({ appId: 'app1', region: 'na', streamKey }),
+    ).rejects.toMatchObject({ status: 403 });
+    const more = await admin.startEncoder({ appId: 'app1', region: 'eu', streamKey });
+    const listed = await api(sim, 'GET', apiPath('eu', 'app1', 'online-streams'));
+    expect((listed.body.data as { sid: string }[]).map((s) => s.sid).sort()).toEqual(
+      [euSid, more].sort(),
+    );
+    expect((await admin.streams({ streamKey })).map((s) => s.sid).sort()).toEqual(
+      [naSid, euSid, more].sort(),
+    );
+    const keys = await admin.keys({ appId: 'app1' });
+    expect(keys.map((k) => [k.region, k.revoked])).toEqual([
+      ['na', true],
+      ['eu', false],
+    ]);
+    expect((await admin.stats()).keys).toBe(1);
+  });
+
   it('accepts PUT for create, as the quickstart writes it', async () => {
     const { sim } = await start();
     const res = await api(sim, 'PUT', apiPath('eu', 'app1', 'streamkeys'), {
