@@ -6,6 +6,7 @@ export const BATCH_COLUMNS = [
   'appId',
   'channel',
   'reason',
+  'extraRegions',
   'requestedBy',
   'callbackUrl',
   'decisionGround',

@@ -33,7 +33,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { key: 'agora.auth', env: 'AGORA_AUTH', doc: 'RESTful API auth scheme: basic or hmac', default: 'basic', format: 'td-agora-auth' },
   { key: 'agora.customerId', env: 'AGORA_CUSTOMER_ID', doc: 'RESTful API customer ID', default: undefined, format: 'td-user' },
   { key: 'agora.customerSecret', env: 'AGORA_CUSTOMER_SECRET', doc: 'RESTful API customer secret (never logged)', default: undefined, format: 'td-secret', sensitive: true },
-  { key: 'agora.keyRegions', env: 'AGORA_KEY_REGIONS', doc: 'Extra regions to revoke keys in, for script-generated keys (comma list of na, eu, ap, cn)', default: [], format: 'td-region-list' },
+  { key: 'agora.keyRegions', env: 'AGORA_KEY_REGIONS', doc: 'Extra regions to revoke keys and cut their sessions in, for script-generated keys, after the job region (comma list of na, eu, ap, cn)', default: [], format: 'td-region-list' },
   { key: 'agora.timeoutMs', env: 'AGORA_TIMEOUT_MS', doc: 'Per-request timeout in ms', default: 10000, format: 'td-positive-int' },
   { key: 'agora.deleteRps', env: 'AGORA_DELETE_RPS', doc: 'Delete calls per second per App ID, all workers together', default: 50, format: 'td-positive-int' },
   { key: 'agora.queryRps', env: 'AGORA_QUERY_RPS', doc: 'Query calls per second per App ID, all workers together', default: 100, format: 'td-positive-int' },

@@ -31,6 +31,12 @@ export interface DeadLetterEntry {
   attempts: number;
   reason: DeadLetterReason;
   error: DeadLetterError;
+  /**
+   * Each region's answer for the key when the job failed (RegionAnswer: `revoked`, `not-found`,
+   * `failed: …`, `pending`), the job's region first. Written by the processor; absent in an entry
+   * the reconciler wrote or when no key was known.
+   */
+  regions?: Record<string, string>;
   /** ISO 8601. */
   failedAt: string;
   /** ISO 8601, when the job was first added. */
@@ -47,6 +53,7 @@ export interface ToDeadLetterEntryInput {
   reason: DeadLetterReason;
   now: Date;
   enqueuedAt?: Date | string | number | undefined;
+  regions?: Record<string, string> | undefined;
 }
 
 const MAX_MESSAGE_CHARS = 1000;
@@ -139,6 +146,8 @@ export function toDeadLetterEntry(input: ToDeadLetterEntryInput): DeadLetterEntr
     failedAt: input.now.toISOString(),
   };
   if (progress !== undefined) entry.progress = progress;
+  if (input.regions !== undefined && Object.keys(input.regions).length > 0)
+    entry.regions = { ...input.regions };
   const sid = stringField(payload, 'sid');
   const streamKey = stringField(payload, 'streamKey') ?? stringField(progress, 'streamKey');
   const appId = stringField(payload, 'appId');

@@ -49,6 +49,22 @@ export class WrongRegionError extends PermanentJobError {
   }
 }
 
+/**
+ * An extra region of the key answered with a permanent error. Thrown only once the job's region
+ * is done (key revoked, sessions cut, verified) and every other region was tried: the job goes to
+ * the DLQ with each region's answer in `regions`.
+ */
+export class ExtraRegionError extends PermanentJobError {
+  override readonly name: string = 'ExtraRegionError';
+  /** Each region's answer (`revoked`, `not-found`, `failed: …`), the job's region first. */
+  readonly regions: Readonly<Record<string, string>>;
+
+  constructor(message: string, options: { regions: Record<string, string>; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.regions = { ...options.regions };
+  }
+}
+
 /** The domain says try later; `retryAfterMs`, when set, wins over the exponential backoff. */
 export class RetryableJobError extends Error {
   override readonly name: string = 'RetryableJobError';

@@ -3,6 +3,7 @@
 // helpers inside takedown-request.ts; callers go through runTakedown and the parse/assert pair.
 export {
   InvalidPayloadError,
+  ExtraRegionError,
   KeySidMismatchError,
   PermanentJobError,
   WrongRegionError,
@@ -66,7 +67,13 @@ export type { TakedownDeps } from './takedown-deps.js';
 export { runTakedown } from './run-takedown.js';
 export { toTakedownResult } from './takedown-result.js';
 export type { TakedownOutcome, TakedownResult } from './takedown-result.js';
-export { revokeRegions } from './steps/revoke-key.js';
+export {
+  describeRegionError,
+  extraRegionsOf,
+  pendingExtraRegions,
+  regionAnswers,
+} from './region-answers.js';
+export type { RegionAnswer } from './region-answers.js';
 export { describeError, toDeadLetterEntry } from './dead-letter.js';
 export { deadLetterJobId, isQueueJobId, sourceJobIdOf } from './dead-letter-id.js';
 export type {

@@ -14,7 +14,10 @@ export interface TakedownDeps {
   persist(progress: TakedownProgress): Promise<void>;
   /** Settle delays slept in place (see deferWaitsOverMs); should reject when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Extra regions to revoke the key in (`AGORA_KEY_REGIONS`); the job's region always comes first. */
+  /**
+   * Extra regions to revoke the key in for every job (`AGORA_KEY_REGIONS`), after the request's
+   * own `extraRegions`; the job's region is always revoked and cut first.
+   */
   keyRegions: readonly Region[];
   verify: { enabled: boolean; delayMs: number; maxRounds: number };
   /** Scoped to the job; API call lines go to a child bound with the step. */

@@ -5,9 +5,19 @@ import type { Region } from '../agora/types.js';
  * The step cursor of one takedown, persisted in the job (`job.data.progress`) after every change
  * worth keeping, so a retry resumes at the first unfinished piece and never repeats a finished one.
  *
- *   resolve → revoke-key → disconnect → verify → done
+ *   resolve → revoke-key → disconnect → extra-regions → verify → done
+ *
+ * `extra-regions` runs only for a job with extra key regions (the request's `extraRegions` and
+ * `AGORA_KEY_REGIONS`): the job's region is revoked and cut first, without waiting for them.
  */
-export const TAKEDOWN_STEPS = ['resolve', 'revoke-key', 'disconnect', 'verify', 'done'] as const;
+export const TAKEDOWN_STEPS = [
+  'resolve',
+  'revoke-key',
+  'disconnect',
+  'extra-regions',
+  'verify',
+  'done',
+] as const;
 export type TakedownStep = (typeof TAKEDOWN_STEPS)[number];
 
 export type RevokeResult = 'deleted' | 'not-found';
@@ -24,6 +34,18 @@ export interface TakedownProgress {
   sids: string[];
   /** Key revocation per region; a region listed here is never revoked again. */
   revoked: Partial<Record<Region, RevokeResult>>;
+  /**
+   * The region of each SID found outside the job's region (an extra region's sessions); a SID
+   * not listed here is in the job's region. Own properties only.
+   */
+  sidRegions?: Record<string, Region>;
+  /** Extra regions finished: key revoked there, its sessions listed and cut. Never redone. */
+  swept?: Region[];
+  /**
+   * Extra regions given up on after a permanent error (the answer, e.g. `delete-key HTTP 403
+   * "…"`). Never retried by this run; the job goes to the DLQ once the rest is done.
+   */
+  failedRegions?: Partial<Record<Region, string>>;
   /** Disconnect result per SID (own properties only; read with Object.hasOwn). */
   disconnected: Record<string, DisconnectOutcome>;
   /** SIDs found live by verify (reconnects that slipped in, pushes that were starting). */
@@ -103,6 +125,9 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
     requestIds,
     verifyAt,
     verifyStreak,
+    sidRegions,
+    swept,
+    failedRegions,
   } = value;
   if (typeof step !== 'string' || !(TAKEDOWN_STEPS as readonly string[]).includes(step))
     return undefined;
@@ -121,6 +146,9 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
   )
     return undefined;
   if (!isObject(revoked) || !isObject(disconnected)) return undefined;
+  if (sidRegions !== undefined && !isObject(sidRegions)) return undefined;
+  if (failedRegions !== undefined && !isObject(failedRegions)) return undefined;
+  if (swept !== undefined && !(isStringArray(swept) && swept.every(isRegion))) return undefined;
 
   const revokedOut: Partial<Record<Region, RevokeResult>> = {};
   for (const [region, result] of Object.entries(revoked)) {
@@ -131,13 +159,24 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
   const disconnectedOut: Record<string, DisconnectOutcome> = {};
   for (const [sid, result] of Object.entries(disconnected)) {
     if (result !== 'disconnected' && result !== 'not-found') return undefined;
-    // defineProperty: a SID such as "__proto__" must stay an own data property.
-    Object.defineProperty(disconnectedOut, sid, {
-      value: result,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    ownProperty(disconnectedOut, sid, result);
+  }
+
+  let sidRegionsOut: Record<string, Region> | undefined;
+  if (sidRegions !== undefined) {
+    sidRegionsOut = {};
+    for (const [sid, region] of Object.entries(sidRegions)) {
+      if (!isRegion(region)) return undefined;
+      ownProperty(sidRegionsOut, sid, region);
+    }
+  }
+  let failedOut: Partial<Record<Region, string>> | undefined;
+  if (failedRegions !== undefined) {
+    failedOut = {};
+    for (const [region, answer] of Object.entries(failedRegions)) {
+      if (!isRegion(region) || typeof answer !== 'string') return undefined;
+      failedOut[region] = answer;
+    }
   }
 
   const progress: TakedownProgress = {
@@ -154,5 +193,44 @@ export function parseTakedownProgress(value: unknown): TakedownProgress | undefi
   if (channel !== undefined) progress.channel = channel;
   if (verifyAt !== undefined) progress.verifyAt = verifyAt;
   if (verifyStreak !== undefined) progress.verifyStreak = verifyStreak;
+  if (sidRegionsOut !== undefined) progress.sidRegions = sidRegionsOut;
+  if (swept !== undefined) progress.swept = [...swept];
+  if (failedOut !== undefined) progress.failedRegions = failedOut;
   return progress;
+}
+
+function isRegion(value: unknown): value is Region {
+  return typeof value === 'string' && (REGIONS as readonly string[]).includes(value);
+}
+
+/** defineProperty: a SID such as "__proto__" must stay an own data property. */
+function ownProperty<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** The region a SID of this takedown lives in: recorded when found elsewhere, else the job's. */
+export function regionOfSid(jobRegion: Region, progress: TakedownProgress, sid: string): Region {
+  const regions = progress.sidRegions;
+  return regions !== undefined && Object.hasOwn(regions, sid)
+    ? (regions[sid] as Region)
+    : jobRegion;
+}
+
+/** Adds SIDs found live in `region`, recording where each is when that is not the job's region. */
+export function withSidsIn(
+  progress: TakedownProgress,
+  sids: readonly string[],
+  region: Region,
+  jobRegion: Region,
+): TakedownProgress {
+  if (region === jobRegion || sids.length === 0) return withSids(progress, sids);
+  const sidRegions: Record<string, Region> = {};
+  for (const [sid, r] of Object.entries(progress.sidRegions ?? {})) ownProperty(sidRegions, sid, r);
+  for (const sid of sids) ownProperty(sidRegions, sid, region);
+  return { ...withSids(progress, sids), sidRegions };
 }

@@ -76,6 +76,12 @@ export const BATCH_ID_MAX_CHARS = 64;
 /** What a caller may send. `region` and one of `sid`/`streamKey` are required. */
 export interface TakedownRequest extends ModerationFields {
   region: Region;
+  /**
+   * Other regions the stream key is live in (a script-generated key works in every region):
+   * the key is revoked and its sessions cut there too, after the job's region is done.
+   * An array, or a string such as "eu,ap" (CSV cells, CLI flags).
+   */
+  extraRegions?: Region[] | string;
   /** Defaults to the configured App ID (`AGORA_APP_ID`). */
   appId?: string;
   sid?: string;
@@ -96,6 +102,8 @@ export interface TakedownRequest extends ModerationFields {
 export interface TakedownPayload extends ModerationFields {
   v: 1;
   region: Region;
+  /** Other regions to revoke the key and cut its sessions in; never the job's region, no repeats. */
+  extraRegions?: Region[];
   appId: string;
   sid?: string;
   streamKey?: string;
@@ -135,6 +143,7 @@ export const REQUEST_FIELDS = [
   'batchId',
   'callbackUrl',
   'ruleId',
+  'extraRegions',
   ...MODERATION_FIELDS,
 ] as const;
 const PAYLOAD_FIELDS = ['v', ...REQUEST_FIELDS, 'requestedAt'] as const;
@@ -301,6 +310,35 @@ class Collector {
     return out;
   }
 
+  /** Regions: an array, or (requests) a string separated by commas, semicolons or spaces. */
+  regions(field: string): Region[] | undefined {
+    const value = this.present(field);
+    if (value === undefined) return undefined;
+    const allowed = `regions, each ${describeAllowed.region}, such as ["eu","ap"] (or "eu,ap")`;
+    let items: unknown[];
+    if (Array.isArray(value)) items = value;
+    else if (this.mode === 'request' && typeof value === 'string')
+      items = value.split(/[\s,;]+/).filter((s) => s !== '');
+    else {
+      this.add(field, `${field} must be a list of ${allowed}; got ${typeName(value)}`);
+      return undefined;
+    }
+    const out: Region[] = [];
+    for (const item of items) {
+      if (!isValidRegion(item)) {
+        const got = typeof item === 'string' ? previewValue(item) : typeName(item);
+        this.add(field, `${field} must hold ${allowed}; got ${got}`);
+        return undefined;
+      }
+      if (!out.includes(item)) out.push(item);
+    }
+    if (this.mode === 'payload' && out.length === 0) {
+      this.add(field, `${field} must name at least one region when present: ${allowed}`);
+      return undefined;
+    }
+    return out;
+  }
+
   unknownFields(known: readonly string[]): void {
     const unknown = Object.keys(this.source).filter((key) => !known.includes(key));
     for (const key of unknown.slice(0, MAX_UNKNOWN_REPORTED)) {
@@ -365,6 +403,8 @@ function validate(
   } else {
     region = rawRegion;
   }
+
+  const extraRegions = c.regions('extraRegions');
 
   let appId = c.identifier('appId', describeAllowed.appId, isValidAppId);
   if (appId === undefined && c.present('appId') === undefined) {
@@ -465,6 +505,9 @@ function validate(
     return { ok: false, errors: c.errors };
   }
   const value: TakedownPayload = { v: PAYLOAD_VERSION, region, appId, priority, requestedAt };
+  // The job's region is always revoked first; naming it again adds nothing.
+  const extra = extraRegions?.filter((r) => r !== region) ?? [];
+  if (extra.length > 0) value.extraRegions = extra;
   if (sid !== undefined) value.sid = sid;
   if (streamKey !== undefined) value.streamKey = streamKey;
   if (channel !== undefined) value.channel = channel;

@@ -1,4 +1,6 @@
 import type { Region } from '../agora/types.js';
+import { regionAnswers } from './region-answers.js';
+import type { RegionAnswer } from './region-answers.js';
 import type { RevokeResult, TakedownProgress } from './takedown-progress.js';
 import type { TakedownPayload } from './takedown-request.js';
 
@@ -15,6 +17,11 @@ export interface TakedownResult {
   outcome: TakedownOutcome;
   streamKey?: string;
   revoked: Partial<Record<Region, RevokeResult>>;
+  /**
+   * Each region's answer for the key, the job's region first: `revoked` or `not-found` (see
+   * RegionAnswer). Empty when no key was known.
+   */
+  regions: Partial<Record<Region, RegionAnswer>>;
   /** SIDs the disconnect call cut (verify's included). */
   disconnected: string[];
   /** SIDs that were already offline (404 on disconnect, or a named SID that was not live). */
@@ -47,6 +54,7 @@ export function toTakedownResult(
   const result: TakedownResult = {
     outcome,
     revoked: { ...progress.revoked },
+    regions: regionAnswers(progress, progress.streamKey === undefined ? [] : [payload.region]),
     disconnected,
     alreadyOffline,
     foundByVerify: [...progress.foundByVerify],

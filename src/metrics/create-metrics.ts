@@ -101,7 +101,7 @@ const KNOWN_OPS: ReadonlySet<string> = new Set([
   'disconnect',
 ]);
 /** Steps that do work ('done' is the cursor's end mark, not a step that runs). */
-const RUN_STEPS = ['resolve', 'revoke-key', 'disconnect', 'verify'] as const;
+const RUN_STEPS = ['resolve', 'revoke-key', 'disconnect', 'extra-regions', 'verify'] as const;
 const KNOWN_STEPS: ReadonlySet<string> = new Set<string>(RUN_STEPS);
 const KNOWN_CLASSES: ReadonlySet<string> = new Set(['create', 'delete', 'query']);
 const KNOWN_EVENTS: ReadonlySet<string> = new Set([

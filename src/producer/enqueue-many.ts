@@ -327,7 +327,7 @@ async function addFreshChunk(
       }
       const plan = planMerge({ state, priority, payload, progress }, item.payload);
       out[i] =
-        plan.raise || plan.key !== 'none'
+        plan.raise || plan.key !== 'none' || plan.regions !== 'none'
           ? ((await mergeDuplicate(ctx, item.jobId, item.payload, add)) ??
             (await addTakedown(ctx, item.jobId, item.payload)))
           : { jobId: item.jobId, status: 'duplicate', state, priority, merged: [] };
@@ -338,7 +338,7 @@ async function addFreshChunk(
 
 /**
  * A second row for a job id this batch already wrote: merged like any duplicate when it asks
- * for more (a higher priority, another key), else answered from the first row's outcome.
+ * for more (a higher priority, another key, extra regions), else answered from the first row's outcome.
  */
 async function sameBatchDuplicate(
   ctx: ProducerContext,
@@ -349,7 +349,8 @@ async function sameBatchDuplicate(
   const asksMore =
     first === undefined ||
     isHigherPriority(dup.payload.priority, first.priority) ||
-    dup.payload.streamKey !== undefined;
+    dup.payload.streamKey !== undefined ||
+    dup.payload.extraRegions !== undefined;
   if (asksMore) {
     const add = (id: string, p: TakedownPayload): Promise<EnqueueResult> => addTakedown(ctx, id, p);
     // The first row may have matched a job queued under its old (key-bearing) id.

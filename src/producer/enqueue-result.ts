@@ -1,8 +1,9 @@
+import type { Region } from '../agora/index.js';
 import type { TakedownPriority } from '../jobs/index.js';
 import type { TakedownState } from './job-state.js';
 
 /** What a duplicate request changed in the existing takedown. */
-export type MergeChange = 'priority' | 'streamKey';
+export type MergeChange = 'priority' | 'streamKey' | 'extraRegions';
 
 export interface EnqueueResult {
   jobId: string;
@@ -19,4 +20,10 @@ export interface EnqueueResult {
    * `revoke-key`, running, finished, or had another key), so the key got its own takedown.
    */
   keyTakedown?: EnqueueResult;
+  /**
+   * Duplicates only: extra regions the request named that no takedown will handle — the job is
+   * past `extra-regions` (running it, or finished) and there is no key to give a takedown of its
+   * own (none known, or this job is the key's own takedown). Nothing was queued for them.
+   */
+  unmerged?: { extraRegions: Region[] };
 }

@@ -7,6 +7,7 @@ import {
   takedownJobId,
   toBullPriority,
 } from '../jobs/index.js';
+import type { Region } from '../agora/index.js';
 import type {
   TakedownJobData,
   TakedownPayload,
@@ -26,6 +27,10 @@ import type { ProducerContext } from './producer-context.js';
  *   (the worker reads it before it would let the limiter park the job);
  * - a stream key the job does not know is written into the payload while the job is pending
  *   and has not passed `revoke-key`; otherwise the key gets its own takedown.
+ * - extra regions the job does not have are added to its payload while the job is pending and
+ *   has not passed `extra-regions` (where they are revoked); otherwise the key (the request's or
+ *   the one the job knows) gets its own takedown with them, and when there is none to give (no
+ *   key known, or the job is that key's own takedown) the answer lists them as `unmerged`.
  *
  * Race-free: producers take a short per-job lock (so two urgent requests make one upgrade and
  * lose no key), and the payload is rewritten by a compare-and-set that also requires the job
@@ -45,6 +50,13 @@ export interface MergePlan {
   raise: boolean;
   /** `merge`: write it into the payload; `own`: give it its own takedown. */
   key: 'none' | 'merge' | 'own';
+  /**
+   * The request's extra regions the job does not have: `merge` into the payload, `own` with the
+   * key's own takedown, `unmerged` when neither is possible. `none` when there are none (or the
+   * key's own takedown already carries them).
+   */
+  regions: 'none' | 'merge' | 'own' | 'unmerged';
+  newRegions: Region[];
 }
 
 const PENDING: readonly TakedownState[] = ['waiting', 'delayed'];
@@ -54,6 +66,14 @@ const FINISHED: readonly TakedownState[] = ['completed', 'failed', 'dead-lettere
 export function knownKey(stored: Pick<StoredJob, 'payload' | 'progress'>): string | undefined {
   return stored.payload?.streamKey ?? stored.progress?.streamKey;
 }
+
+/** Steps before which new extra regions still take effect in the job (revoked in `extra-regions`). */
+const BEFORE_EXTRA_REGIONS: readonly string[] = [
+  'resolve',
+  'revoke-key',
+  'disconnect',
+  'extra-regions',
+];
 
 /** Pure: what a request changes in a stored job. */
 export function planMerge(stored: StoredJob, request: TakedownPayload): MergePlan {
@@ -75,7 +95,24 @@ export function planMerge(stored: StoredJob, request: TakedownPayload): MergePla
       key = 'merge';
     } else key = 'own';
   }
-  return { raise, key };
+  const jobRegion = stored.payload?.region ?? request.region;
+  const have = stored.payload?.extraRegions ?? [];
+  const newRegions = (request.extraRegions ?? []).filter(
+    (r) => r !== jobRegion && !have.includes(r),
+  );
+  let regions: MergePlan['regions'] = 'none';
+  if (newRegions.length > 0 && key !== 'own') {
+    if (
+      stored.payload !== undefined &&
+      PENDING.includes(stored.state) &&
+      (stored.progress === undefined || BEFORE_EXTRA_REGIONS.includes(stored.progress.step))
+    ) {
+      regions = 'merge';
+    } else {
+      regions = (wanted ?? knownKey(stored)) === undefined ? 'unmerged' : 'own';
+    }
+  }
+  return { raise, key, regions, newRegions };
 }
 
 /** Reads the parts of a stored job's `data` a merge needs; undefined members when unreadable. */
@@ -164,10 +201,18 @@ async function readStored(
   return { state: info.state, priority, payload, progress, raw: raw ?? null, data };
 }
 
-/** The request's key as a takedown of its own (the SID stays in it: the worker checks the pair). */
-function keyTakedownOf(request: TakedownPayload): { jobId: string; payload: TakedownPayload } {
-  const streamKey = request.streamKey as string;
-  return { jobId: takedownJobId({ appId: request.appId, streamKey }), payload: request };
+/**
+ * The request's key (or the key the job knows) as a takedown of its own, with the request's
+ * regions (the SID stays in it: the worker checks the pair).
+ */
+function keyTakedownOf(
+  request: TakedownPayload,
+  streamKey: string,
+): { jobId: string; payload: TakedownPayload } {
+  return {
+    jobId: takedownJobId({ appId: request.appId, streamKey }),
+    payload: { ...request, streamKey },
+  };
 }
 
 export type AddTakedown = (jobId: string, payload: TakedownPayload) => Promise<EnqueueResult>;
@@ -191,7 +236,7 @@ export async function mergeDuplicate(
       const priority = plan.raise ? request.priority : stored.priority;
 
       const rewrite =
-        (plan.key === 'merge' || plan.raise) &&
+        (plan.key === 'merge' || plan.regions === 'merge' || plan.raise) &&
         PENDING.includes(stored.state) &&
         stored.data !== undefined &&
         stored.payload !== undefined &&
@@ -199,6 +244,9 @@ export async function mergeDuplicate(
       if (rewrite) {
         const payload: TakedownPayload = { ...(stored.payload as TakedownPayload), priority };
         if (plan.key === 'merge') payload.streamKey = request.streamKey as string;
+        if (plan.regions === 'merge') {
+          payload.extraRegions = [...(payload.extraRegions ?? []), ...plan.newRegions];
+        }
         const next = JSON.stringify({ ...stored.data, payload });
         const written = await ctx.client.eval(
           CAS_PENDING_DATA_LUA,
@@ -213,6 +261,7 @@ export async function mergeDuplicate(
         );
         if (written !== 1) continue; // a worker took it (or it moved on): decide again
         if (plan.key === 'merge') merged.push('streamKey');
+        if (plan.regions === 'merge') merged.push('extraRegions');
       }
 
       if (plan.raise) {
@@ -227,9 +276,16 @@ export async function mergeDuplicate(
       }
 
       let keyTakedown: EnqueueResult | undefined;
-      if (plan.key === 'own') {
-        const own = keyTakedownOf(request);
-        keyTakedown = await addTakedown(own.jobId, own.payload);
+      let unmerged = plan.regions === 'unmerged';
+      const ownKey = plan.key === 'own' ? request.streamKey : undefined;
+      const regionKey =
+        plan.regions === 'own' ? (request.streamKey ?? knownKey(stored)) : undefined;
+      const giveOwn = ownKey ?? regionKey;
+      if (giveOwn !== undefined) {
+        const own = keyTakedownOf(request, giveOwn);
+        // The job is that key's own takedown already: there is no other job to give the regions.
+        if (own.jobId === jobId) unmerged = true;
+        else keyTakedown = await addTakedown(own.jobId, own.payload);
       }
 
       const state = merged.length > 0 ? (await readJobState(ctx, jobId)).state : stored.state;
@@ -241,6 +297,13 @@ export async function mergeDuplicate(
         merged,
       };
       if (keyTakedown !== undefined) result.keyTakedown = keyTakedown;
+      if (unmerged) result.unmerged = { extraRegions: plan.newRegions };
+      if (unmerged) {
+        ctx.logger.warn(
+          { jobId, state: result.state, extraRegions: plan.newRegions },
+          'duplicate request: its extra regions were not merged (the takedown is past them and no other takedown can take them)',
+        );
+      }
       if (merged.length > 0 || keyTakedown !== undefined) {
         ctx.logger.info(
           {

@@ -80,6 +80,7 @@ function toIntakeResult(result: IntakeEnqueueResult): IntakeEnqueueResult {
   if (result.priority !== undefined) out.priority = result.priority;
   if (result.merged !== undefined) out.merged = result.merged;
   if (result.keyTakedown !== undefined) out.keyTakedown = toIntakeResult(result.keyTakedown);
+  if (result.unmerged !== undefined) out.unmerged = result.unmerged;
   return out;
 }
 
@@ -390,6 +391,7 @@ export function registerIntakeRoutes(
             if (r.priority !== undefined) out.priority = r.priority;
             if (r.merged !== undefined) out.merged = r.merged;
             if (r.keyTakedown !== undefined) out.keyTakedown = toIntakeResult(r.keyTakedown);
+            if (r.unmerged !== undefined) out.unmerged = r.unmerged;
             if (r.errors !== undefined && r.errors.length > 0) out.errors = r.errors;
             return out;
           }),

@@ -38,6 +38,21 @@ export const takedownRequestSchema = {
       enum: [...REGIONS],
       description: `Agora region of the stream: ${describeAllowed.region}.`,
     },
+    extraRegions: {
+      description:
+        'Other regions the stream key is live in (a script-generated key works in every region): ' +
+        'the key is revoked and its sessions cut there too, after the job region is revoked and cut. ' +
+        'An array such as ["eu","ap"], or a string "eu,ap". The job region, repeats, null and [] add nothing.',
+      anyOf: [
+        {
+          type: 'array',
+          items: { type: 'string', enum: [...REGIONS] },
+          maxItems: REGIONS.length * 2,
+        },
+        { type: 'string', maxLength: 64 },
+        { type: 'null' },
+      ],
+    },
     appId: optional(
       IDENTIFIER_PATTERNS.appId,
       `Agora App ID (${describeAllowed.appId}); default: the worker's AGORA_APP_ID.`,
@@ -115,8 +130,17 @@ const enqueueResultProperties = {
   priority: { type: 'string', enum: [...PRIORITY_VALUES] },
   merged: {
     type: 'array',
-    items: { type: 'string' },
+    items: { type: 'string', enum: ['priority', 'streamKey', 'extraRegions'] },
     description: 'Duplicates: what the request changed in the existing takedown.',
+  },
+  unmerged: {
+    type: 'object',
+    description:
+      'Duplicates: extra regions no takedown will handle (the takedown is past them and there is ' +
+      'no other one to give them). Nothing was queued for them.',
+    properties: {
+      extraRegions: { type: 'array', items: { type: 'string', enum: [...REGIONS] } },
+    },
   },
 };
 

@@ -19,6 +19,8 @@ export interface IntakeEnqueueResult {
   merged?: readonly string[];
   /** Duplicates: the request's key got its own takedown. */
   keyTakedown?: IntakeEnqueueResult;
+  /** Duplicates: extra regions no takedown will handle. */
+  unmerged?: { extraRegions: readonly string[] };
 }
 
 export interface IntakeBatchItemResult {
@@ -32,6 +34,7 @@ export interface IntakeBatchItemResult {
   priority?: string;
   merged?: readonly string[];
   keyTakedown?: IntakeEnqueueResult;
+  unmerged?: { extraRegions: readonly string[] };
   errors?: readonly IntakeFieldError[];
 }
 

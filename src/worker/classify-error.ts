@@ -132,6 +132,8 @@ export interface HandleJobErrorContext {
   /** Base and cap of the delay after a 429 that carried no Retry-After; cap of a Retry-After. */
   rateLimitBackoff: { baseMs: number; maxMs: number; retryAfterMaxMs?: number };
   now: () => number;
+  /** Each region's answer for the DLQ entry (the processor knows the job's regions). */
+  regions?: (err: unknown) => Record<string, string> | undefined;
   /** After a park (moveToDelayed): e.g. promote the job again when it was raised meanwhile. */
   afterPark?: () => Promise<void>;
   onOutcome?: (outcome: JobRunOutcome) => void;
@@ -246,6 +248,7 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
       reason: decision.reason,
       now: new Date(ctx.now()),
       enqueuedAt: job.timestamp,
+      regions: ctx.regions?.(err),
     });
     try {
       await ctx.deadLetters.write(entry);
@@ -258,6 +261,7 @@ export async function handleJobError(err: unknown, ctx: HandleJobErrorContext): 
         failedStep: ctx.failedStep,
         error: entry.error,
         attempts: entry.attempts,
+        ...(entry.regions === undefined ? {} : { regions: entry.regions }),
       },
       'takedown failed for good: dead-lettered',
     );

@@ -24,6 +24,7 @@ export type {
   TakedownWorkerOptions,
   WorkerSettings,
 } from './create-takedown-worker.js';
+export { deadLetterRegions } from './dead-letter-regions.js';
 export { createDeadLetterWriter } from './dead-letter-writer.js';
 // Moved to src/jobs (one mapping for every DLQ reader and writer); re-exported for callers.
 export { deadLetterJobId } from '../jobs/index.js';

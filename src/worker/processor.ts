@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import type { AgoraApi, LoggerLike, Region } from '../agora/index.js';
 import {
   BULL_PRIORITY,
+  ExtraRegionError,
   assertTakedownPayload,
   maskJobId,
   maskStreamKey,
@@ -11,6 +12,7 @@ import {
 } from '../jobs/index.js';
 import type { TakedownPayload, TakedownProgress, TakedownResult } from '../jobs/index.js';
 import { handleJobError } from './classify-error.js';
+import { deadLetterRegions } from './dead-letter-regions.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { promoteIfRaised } from './promote-if-raised.js';
 import type { ReadPriority } from './promote-if-raised.js';
@@ -166,12 +168,14 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
       typeof job.data === 'object' && job.data !== null ? (job.data as { progress?: unknown }) : {};
     const progress: TakedownProgress | undefined = parseTakedownProgress(stored.progress);
     let failedStep: string = progress === undefined ? 'validate' : progress.step;
+    let payload: TakedownPayload | undefined;
     try {
-      const payload = assertTakedownPayload(payloadOf(job.data));
+      payload = assertTakedownPayload(payloadOf(job.data));
       logger = options.logger.child(jobBindings(job, payload));
       failedStep = progress?.step ?? 'resolve';
       // Debug: the step lines and the outcome line already tell a job's story at info.
       logger.debug({ step: failedStep, resumed: progress !== undefined }, 'takedown started');
+      const jobPayload = payload;
       const result = await runTakedown(payload, progress, {
         api: jobApi(job, payload),
         now,
@@ -201,7 +205,9 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
           run.steps.push({ step, at: now(), durationMs: Math.round(durationMs) });
           failedStep = nextStep;
           logger.info({ step, durationMs: Math.round(durationMs) }, 'step done');
-          safeHook(() => hooks?.onStep?.(step, durationMs, { payload, enqueuedAt: job.timestamp }));
+          safeHook(() =>
+            hooks?.onStep?.(step, durationMs, { payload: jobPayload, enqueuedAt: job.timestamp }),
+          );
         },
       });
       const durationMs = now() - startedAt;
@@ -210,6 +216,7 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
           outcome: result.outcome,
           durationMs,
           revoked: result.revoked,
+          regions: result.regions,
           disconnected: result.disconnected,
           foundByVerify: result.foundByVerify,
           verifyRounds: result.verifyRounds,
@@ -221,12 +228,17 @@ export function createProcessor(options: ProcessorOptions): TakedownProcessor {
       return result;
     } catch (err) {
       let end: JobRunOutcome = 'retry';
+      // The job's region and every region tried are done: the regions are what failed.
+      if (err instanceof ExtraRegionError) failedStep = 'extra-regions';
+      const deadPayload = payload;
+      const deadStep = failedStep;
       try {
         return await handleJobError(err, {
           job,
           token,
           signal,
           failedStep,
+          regions: (e) => deadLetterRegions(deadPayload, job.data, options.keyRegions, deadStep, e),
           // Counted where the entry is written, so an entry is reported once whoever writes it.
           deadLetters: observedWriter(options.deadLetters, job, hooks, now),
           logger,

@@ -92,6 +92,8 @@ export interface BatchMerge {
   merged: MergeChange[];
   /** The row's key got its own takedown (the existing one was past revoking its key). */
   keyJobId?: string;
+  /** Extra regions of the row no takedown will handle (see EnqueueResult.unmerged). */
+  unmergedRegions?: string[];
 }
 
 interface BatchRun {
@@ -126,7 +128,10 @@ function newReport(dryRun: boolean, strict: boolean): BatchReport {
 /** Records a duplicate row that changed something. */
 function noteMerge(report: BatchReport, line: number, result: EnqueueResult): void {
   const merged = result.merged ?? [];
-  if (result.status !== 'duplicate' || (merged.length === 0 && result.keyTakedown === undefined)) {
+  if (
+    result.status !== 'duplicate' ||
+    (merged.length === 0 && result.keyTakedown === undefined && result.unmerged === undefined)
+  ) {
     return;
   }
   report.mergedRows++;
@@ -139,6 +144,7 @@ function noteMerge(report: BatchReport, line: number, result: EnqueueResult): vo
     merged,
   };
   if (result.keyTakedown !== undefined) entry.keyJobId = result.keyTakedown.jobId;
+  if (result.unmerged !== undefined) entry.unmergedRegions = result.unmerged.extraRegions;
   report.merges.push(entry);
 }
 
@@ -364,7 +370,7 @@ function humanReport(report: BatchReport): string[] {
   }
   const merges = report.merges.map(
     (m) =>
-      `line ${m.line}: duplicate of ${m.jobId} (${m.state}): ${describeMerge(m.merged, m.priority, m.keyJobId)}`,
+      `line ${m.line}: duplicate of ${m.jobId} (${m.state}): ${describeMerge(m.merged, m.priority, m.keyJobId, m.unmergedRegions)}`,
   );
   return [
     ...merges,
@@ -406,7 +412,8 @@ export function batchCommand(ctx: CliContext): Command {
       'Take down every stream listed in a CSV or JSONL file, as one batch. The file is streamed ' +
         '(any size); every row is validated; valid rows are enqueued even when others are rejected ' +
         '(unless --strict). CSV header: sid,streamKey,region,appId,channel,reason (region and sid or ' +
-        'streamKey required; an empty appId means AGORA_APP_ID), optionally requestedBy, callbackUrl and the ' +
+        'streamKey required; an empty appId means AGORA_APP_ID), optionally extraRegions (e.g. "eu;ap": ' +
+        'the key is also revoked and its sessions cut there, after the job region), requestedBy, callbackUrl and the ' +
         'DSA columns decisionGround, legalGround, category, facts, automatedDetection, automatedDecision, ' +
         'territorialScope, sourceType. JSONL: one object per line with the same fields. The request flags ' +
         '(--requested-by, --callback-url, --decision-ground…) fill in what a row leaves empty.',

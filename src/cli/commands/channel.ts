@@ -10,14 +10,21 @@ import {
 } from '../../agora/index.js';
 import type { OnlineStream, Region } from '../../agora/index.js';
 import type { ResolvedConfig } from '../../config/index.js';
-import { PRIORITY_VALUES, maskStreamKey } from '../../jobs/index.js';
+import { PRIORITY_VALUES, maskStreamKey, parseTakedownRequest } from '../../jobs/index.js';
 import type { TakedownPriority } from '../../jobs/index.js';
 import type { BatchItemResult, MergeChange } from '../../producer/index.js';
 import { OperationalError, UsageError } from '../context.js';
 import type { CliContext } from '../context.js';
 import { describeMerge } from '../format/describe-merge.js';
 import { printError, printJson, printLines } from '../output.js';
-import { EXIT_CODES_HELP, addConfigOption, readConfig, withProducer } from './command-support.js';
+import {
+  EXIT_CODES_HELP,
+  addConfigOption,
+  formatFlagErrors,
+  readConfig,
+  requestParseOptions,
+  withProducer,
+} from './command-support.js';
 import type { ConfigFlags } from './command-support.js';
 import { addRequestFlags, requestFieldsFromFlags } from './request-flags.js';
 import type { RequestFlags } from './request-flags.js';
@@ -136,6 +143,8 @@ interface SweepEntry {
   /** Duplicates: what the sweep changed in the takedown already queued for the SID. */
   merged?: MergeChange[];
   keyJobId?: string;
+  /** Duplicates: extra regions no takedown will handle (see EnqueueResult.unmerged). */
+  unmergedRegions?: string[];
   errors?: { field: string; message: string }[];
 }
 
@@ -158,6 +167,7 @@ function toEntry(stream: OnlineStream, result: BatchItemResult | undefined): Swe
   };
   if (result.merged !== undefined) entry.merged = result.merged;
   if (result.keyTakedown !== undefined) entry.keyJobId = result.keyTakedown.jobId;
+  if (result.unmerged !== undefined) entry.unmergedRegions = result.unmerged.extraRegions;
   return entry;
 }
 
@@ -199,6 +209,18 @@ ${EXIT_CODES_HELP}`,
     .action(async (flags: ChannelFlags) => {
       const config = readConfig(ctx, flags);
       const target = toSweepTarget(flags, config.agora.appId);
+      // The request flags (--extra-regions, --callback-url…) apply to every stream: checked once,
+      // before Redis or Agora is asked, so a typo is exit 2 and not one rejection per stream.
+      const probe = parseTakedownRequest(
+        {
+          region: target.region,
+          appId: target.appId,
+          sid: 'probe',
+          ...requestFieldsFromFlags(flags),
+        },
+        requestParseOptions(config),
+      );
+      if (!probe.ok) throw new UsageError(`invalid takedown: ${formatFlagErrors(probe.errors)}`);
       const json = flags.json === true;
       const outcome = await withProducer(config, 'enqueue the channel sweep', async (producer) => {
         // Redis is checked (by connecting) before Agora is asked: no listing for nothing.
@@ -239,7 +261,7 @@ ${EXIT_CODES_HELP}`,
               (e) =>
                 `  ${e.status === 'enqueued' ? 'enqueued ' : 'duplicate'} ${e.jobId ?? ''} (sid ${e.sid}${e.streamKey === null ? '' : `, key ${e.streamKey}`})` +
                 (e.status === 'duplicate'
-                  ? `: ${describeMerge(e.merged ?? [], e.priority ?? '', e.keyJobId)}`
+                  ? `: ${describeMerge(e.merged ?? [], e.priority ?? '', e.keyJobId, e.unmergedRegions)}`
                   : ''),
             ),
         ]);

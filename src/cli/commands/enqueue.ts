@@ -54,6 +54,7 @@ function describe(result: EnqueueResult): string {
     result.merged ?? [],
     result.priority,
     result.keyTakedown === undefined ? undefined : maskJobId(result.keyTakedown.jobId),
+    result.unmerged?.extraRegions,
   )}`;
 }
 
@@ -67,6 +68,7 @@ export function toEnqueueJson(result: EnqueueResult): Record<string, unknown> {
   };
   if (result.status === 'duplicate') out['merged'] = result.merged ?? [];
   if (result.keyTakedown !== undefined) out['keyTakedown'] = toEnqueueJson(result.keyTakedown);
+  if (result.unmerged !== undefined) out['unmerged'] = result.unmerged;
   return out;
 }
 
@@ -86,6 +88,7 @@ export function enqueueCommand(ctx: CliContext): Command {
     .option('--key <streamKey>', 'stream key to revoke')
     .option('--app-id <appId>', 'App ID (default: AGORA_APP_ID)')
     .option('--channel <channel>', 'channel of the stream (narrows the session search)')
+
     .option('--reason <text>', 'why (kept with the job, at most 500 characters)')
     .option('--priority <priority>', 'urgent, normal or bulk (default: normal)')
     .option(
@@ -102,6 +105,7 @@ Examples:
   $ takedown enqueue --region na --sid 0a1b2c3d --priority urgent
   $ takedown enqueue --region eu --key sk_live_123 --reason "policy 4.2" --json
   $ takedown enqueue --region ap --sid 0a1b2c3d --key sk_live_123 --app-id 0123456789abcdef0123456789abcdef
+  $ takedown enqueue --region na --key sk_live_123 --extra-regions eu,ap
   $ takedown enqueue --region eu --sid 0a1b2c3d --requested-by alice --callback-url https://hooks.example.com/td`,
     )
     .action(async (flags: EnqueueFlags) => {

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 
 /**
  * The request fields every command that queues takedowns takes (enqueue, batch, channel,
- * expire): who asks, where the outcome goes, and the moderation decision (DSA statement of
- * reasons). Flag → request field.
+ * expire): the key's other regions, who asks, where the outcome goes, and the moderation
+ * decision (DSA statement of reasons). Flag → request field.
  */
 export const REQUEST_FLAGS = {
+  extraRegions: '--extra-regions',
   requestedBy: '--requested-by',
   callbackUrl: '--callback-url',
   decisionGround: '--decision-ground',
@@ -24,6 +25,11 @@ export type RequestFlags = Partial<Record<RequestFlagField, string>>;
 
 export function addRequestFlags(command: Command): Command {
   return command
+    .option(
+      '--extra-regions <regions>',
+      'other regions the stream key is live in (comma list of na, eu, ap, cn): revoked and its ' +
+        'sessions cut there after the job region is done',
+    )
     .option(
       '--requested-by <name>',
       'who asks (recorded in the audit trail; default: your OS user)',

@@ -1,22 +1,14 @@
-import type { Region } from '../../agora/types.js';
 import type { TakedownDeps } from '../takedown-deps.js';
 import { callOptions } from '../takedown-deps.js';
 import { withRequestId } from '../takedown-progress.js';
 import type { TakedownProgress } from '../takedown-progress.js';
 import type { TakedownPayload } from '../takedown-request.js';
 
-/** The job's region first (disconnect waits for it), then the extra key regions, no repeats. */
-export function revokeRegions(jobRegion: Region, keyRegions: readonly Region[]): Region[] {
-  const regions: Region[] = [jobRegion];
-  for (const region of keyRegions) if (!regions.includes(region)) regions.push(region);
-  return regions;
-}
-
 /**
- * Deletes the key in every region not revoked yet, persisting after each one so a retry never
- * repeats a finished region; the last region's save already moves the cursor to `disconnect`.
- * 404 means already gone: as good as deleted. No key known (a SID that was not live) → nothing
- * to revoke.
+ * Deletes the key in the job's region and saves the answer with the cursor on `disconnect`, so a
+ * retry never repeats it. 404 means already gone: as good as deleted. Extra regions come after
+ * the job's region is cut (the `extra-regions` step): their trouble never holds this cut back.
+ * No key known (a SID that was not live) → nothing to revoke.
  */
 export async function revokeKeyStep(
   payload: TakedownPayload,
@@ -24,26 +16,21 @@ export async function revokeKeyStep(
   deps: TakedownDeps,
 ): Promise<TakedownProgress> {
   const streamKey = progress.streamKey;
-  if (streamKey === undefined) return { ...progress, step: 'disconnect' };
-  const opts = callOptions(deps);
-  const pending = revokeRegions(payload.region, deps.keyRegions).filter(
-    (region) => progress.revoked[region] === undefined,
-  );
-  let next = progress;
-  for (const [i, region] of pending.entries()) {
-    const answer = await deps.api.deleteStreamKey(
-      { region, appId: payload.appId, streamKey },
-      opts,
-    );
-    next = withRequestId(
-      {
-        ...next,
-        revoked: { ...next.revoked, [region]: answer.result },
-        step: i === pending.length - 1 ? 'disconnect' : 'revoke-key',
-      },
-      answer.requestId,
-    );
-    await deps.persist(next);
+  if (streamKey === undefined || progress.revoked[payload.region] !== undefined) {
+    return { ...progress, step: 'disconnect' };
   }
-  return { ...next, step: 'disconnect' };
+  const answer = await deps.api.deleteStreamKey(
+    { region: payload.region, appId: payload.appId, streamKey },
+    callOptions(deps),
+  );
+  const next = withRequestId(
+    {
+      ...progress,
+      revoked: { ...progress.revoked, [payload.region]: answer.result },
+      step: 'disconnect',
+    },
+    answer.requestId,
+  );
+  await deps.persist(next);
+  return next;
 }

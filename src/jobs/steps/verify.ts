@@ -1,6 +1,7 @@
 import { ResumeLaterError, VerifyFailedError } from '../errors.js';
 import type { TakedownDeps } from '../takedown-deps.js';
-import { withRequestId, withSids } from '../takedown-progress.js';
+import type { Region } from '../../agora/types.js';
+import { withRequestId, withSidsIn } from '../takedown-progress.js';
 import type { TakedownProgress } from '../takedown-progress.js';
 import type { TakedownPayload } from '../takedown-request.js';
 import { disconnectSid } from './disconnect.js';
@@ -17,6 +18,10 @@ import { listKeySessions } from './list-key-sessions.js';
  * a worker that can park the job (`deferWaitsOverMs`) does not hold a slot through it: the step
  * throws ResumeLaterError and runs again, from the cursor, when the deadline has passed.
  *
+ * Every region of the key is checked: the job's, and each extra region finished by the
+ * `extra-regions` step (one that failed for good is not: the DLQ entry says so). A session found
+ * in an extra region is cut there.
+ *
  * Skipped when disabled or when no key is known: without a key nothing was revoked, so nothing
  * was cut either (resolve ends such takedowns as already offline).
  */
@@ -30,30 +35,38 @@ export async function verifyStep(
   let next = progress;
   for (;;) {
     await settle(next, deps);
-    const listed = await listKeySessions(payload, { streamKey, channel: next.channel }, deps);
-    next = withRequestId({ ...next, verifyRounds: next.verifyRounds + 1 }, listed.requestId);
-    if (listed.sids.length === 0) return finish(next, 'done');
+    const live: { sid: string; region: Region }[] = [];
+    for (const region of [payload.region, ...(next.swept ?? [])]) {
+      const listed = await listKeySessions(
+        { region, appId: payload.appId },
+        { streamKey, channel: next.channel },
+        deps,
+      );
+      next = withRequestId(next, listed.requestId);
+      for (const sid of listed.sids) live.push({ sid, region });
+    }
+    next = { ...next, verifyRounds: next.verifyRounds + 1 };
+    if (live.length === 0) return finish(next, 'done');
 
     const streak = (next.verifyStreak ?? 0) + 1;
-    const fresh = listed.sids.filter((sid) => !next.sids.includes(sid));
+    const liveSids = live.map((s) => s.sid);
+    const fresh = live.filter((s) => !next.sids.includes(s.sid));
     deps.logger?.warn(
-      { round: streak, liveSids: listed.sids, newSids: fresh },
+      { round: streak, liveSids, newSids: fresh.map((s) => s.sid) },
       'verify found live sessions of a revoked key; disconnecting them',
     );
-    next = withSids(
-      {
-        ...next,
-        foundByVerify: [
-          ...next.foundByVerify,
-          ...fresh.filter((sid) => !next.foundByVerify.includes(sid)),
-        ],
-      },
-      fresh,
-    );
+    next = {
+      ...next,
+      foundByVerify: [
+        ...next.foundByVerify,
+        ...fresh.map((s) => s.sid).filter((sid) => !next.foundByVerify.includes(sid)),
+      ],
+    };
+    for (const s of fresh) next = withSidsIn(next, [s.sid], s.region, payload.region);
     await deps.persist(next);
     // Also re-sends for SIDs cut before but still listed: harmless (404 = gone) and they are live.
-    for (const [i, sid] of listed.sids.entries()) {
-      const last = i === listed.sids.length - 1;
+    for (const [i, sid] of liveSids.entries()) {
+      const last = i === liveSids.length - 1;
       // The last cut's save carries the next round's deadline (or the reset for the next attempt).
       next = await disconnectSid(payload, next, sid, deps, (cut) =>
         !last
@@ -65,8 +78,8 @@ export async function verifyStep(
     }
     if (streak >= deps.verify.maxRounds) {
       throw new VerifyFailedError(
-        `sessions of the stream key were still live after ${streak} verify round(s): ${listed.sids.join(', ')}`,
-        { liveSids: listed.sids },
+        `sessions of the stream key were still live after ${streak} verify round(s): ${liveSids.join(', ')}`,
+        { liveSids },
       );
     }
   }

@@ -204,4 +204,41 @@ describe('takedown batch (built binary, real Redis)', () => {
     const job = await h.queue.getJob(takedownJobId({ appId: APP_ID, sid: 'jsonl-2' }));
     expect(job?.data.payload).toMatchObject({ priority: 'urgent', reason: 'from a script' });
   });
+
+  it('reads extraRegions from a CSV column and a JSONL array; a bad region is rejected naming line and field', async () => {
+    const csvPath = file(
+      'regions.csv',
+      [
+        'sid,region,extraRegions',
+        'mr-1,na,eu;ap',
+        'mr-2,na,eu;us',
+        'mr-3,na,"eu,cn"',
+        'mr-4,eu,',
+      ].join('\n') + '\n',
+    );
+    const run = await runTakedown(['batch', csvPath, '--json'], { env });
+    expect(run.code).toBe(1);
+    expect(jsonOf(run)).toMatchObject({ total: 4, enqueued: 3, rejected: 1 });
+    expect(jsonOf(run)['rejections']).toEqual([
+      {
+        line: 3,
+        field: 'extraRegions',
+        message: expect.stringMatching(
+          /^extraRegions must hold .*one of na, eu, ap, cn.*got "us"/,
+        ) as string,
+      },
+    ]);
+    const payloadOf = async (sid: string) =>
+      (await h.queue.getJob(takedownJobId({ appId: APP_ID, sid })))?.data.payload;
+    expect((await payloadOf('mr-1'))?.extraRegions).toEqual(['eu', 'ap']);
+    expect((await payloadOf('mr-3'))?.extraRegions).toEqual(['eu', 'cn']);
+    expect(await payloadOf('mr-4')).not.toHaveProperty('extraRegions');
+
+    const jsonl = file(
+      'regions.jsonl',
+      '{"sid":"mr-5","region":"ap","extraRegions":["na","ap"]}\n',
+    );
+    expect((await runTakedown(['batch', jsonl, '--json'], { env })).code).toBe(0);
+    expect((await payloadOf('mr-5'))?.extraRegions).toEqual(['na']);
+  });
 });

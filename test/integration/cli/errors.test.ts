@@ -25,6 +25,10 @@ describe('takedown: usage errors and Redis down (built binary)', () => {
         /--at must be in the future/,
       ],
       [['status', '--sid', 's', '--key', 'k'], /only one of/],
+      [
+        ['enqueue', '--region', 'na', '--sid', 's', '--extra-regions', 'eu,us'],
+        /invalid takedown: --extra-regions: extraRegions must hold regions, each one of na, eu, ap, cn/,
+      ],
       [['stats', '--config', join(dir, 'nope.json')], /nope\.json/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];

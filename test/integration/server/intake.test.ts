@@ -183,6 +183,52 @@ describe('HTTP intake with the real producer', () => {
     expect(logged.join('\n')).not.toContain(TOKEN);
   });
 
+  it('takes extraRegions as an array or a string, rejects an unknown region naming the field, and documents it', async () => {
+    const { server, producer } = await setup();
+    let res = await call(server, 'POST', '/v1/takedowns', {
+      region: 'na',
+      sid: 'mr-intake-1',
+      extraRegions: ['eu', 'ap'],
+    });
+    expect(res.status).toBe(202);
+    res = await call(server, 'POST', '/v1/takedowns', {
+      region: 'na',
+      sid: 'mr-intake-2',
+      extraRegions: 'eu,cn',
+    });
+    expect(res.status).toBe(202);
+    for (const extraRegions of [['eu', 'us'], 'eu,us']) {
+      res = await call(server, 'POST', '/v1/takedowns', {
+        region: 'na',
+        sid: 'mr-intake-3',
+        extraRegions,
+      });
+      expect(res.status).toBe(400);
+      const fieldErrors = (await json(res)).fieldErrors as { field: string; message: string }[];
+      expect(fieldErrors.map((e) => e.field)).toContain('extraRegions');
+    }
+    expect(await producer.getStatus({ sid: 'mr-intake-3' })).toBeNull();
+
+    // A repeat adds regions to the queued takedown; the answer says so.
+    res = await call(server, 'POST', '/v1/takedowns', {
+      region: 'na',
+      sid: 'mr-intake-1',
+      extraRegions: ['cn'],
+    });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ status: 'duplicate', merged: ['extraRegions'] });
+
+    const openapi = (await json(await call(server, 'GET', '/openapi.json'))) as {
+      paths: Record<
+        string,
+        { post?: { requestBody?: { content?: Record<string, { schema?: unknown }> } } }
+      >;
+    };
+    const schema = openapi.paths['/v1/takedowns']?.post?.requestBody?.content?.['application/json']
+      ?.schema as { properties: Record<string, { description?: string }> };
+    expect(schema.properties['extraRegions']?.description).toMatch(/after the job region/);
+  });
+
   it('enqueues a batch of 500 with per-item results and reports its progress', async () => {
     const { server, prefix } = await setup();
     const items = Array.from({ length: 500 }, (_, i) => ({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createAgoraClient } from '../../../src/agora/index.js';
-import type { AgoraClient, LoggerLike } from '../../../src/agora/index.js';
+import type { AgoraClient, LoggerLike, Region } from '../../../src/agora/index.js';
 import type { DeadLetterEntry, TakedownJobData } from '../../../src/jobs/index.js';
 import { createLogger } from '../../../src/logging/index.js';
 import type { Producer } from '../../../src/producer/index.js';
@@ -50,6 +50,8 @@ export interface StartWorkerOptions {
   limits?: { create: number; delete: number; query: number };
   hooks?: WorkerHooks;
   logger?: LoggerLike;
+  /** `AGORA_KEY_REGIONS` of the worker. @defaultValue [] */
+  keyRegions?: Region[];
 }
 
 export interface InProcessWorker extends TakedownWorker {
@@ -113,7 +115,7 @@ export async function createHarness(
       prefix,
       worker: { ...TEST_WORKER, ...o.worker },
       takedown: { ...TEST_TAKEDOWN, ...o.takedown },
-      keyRegions: [],
+      keyRegions: o.keyRegions ?? [],
       agora,
       limiter,
       logger,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AgoraHttpError } from '../../../src/agora/errors.js';
 import type { Region } from '../../../src/agora/types.js';
 import {
+  ExtraRegionError,
   PermanentJobError,
   ResumeLaterError,
   RetryableJobError,
@@ -152,19 +153,89 @@ describe('runTakedown ordering', () => {
     expect(api.liveSids({ streamKey: 'keyA' })).not.toContain(sid);
   });
 
-  it('revokes the key in every key region once, the job region first, before disconnecting', async () => {
+  it('revokes and cuts in the job region first, then revokes each key region once and cuts its sessions there', async () => {
     const api = new FakeAgoraApi();
     const sid = livePush(api);
     api.addKey({ region: 'eu', appId: APP, streamKey: 'keyA', channel: 'chan1' });
+    const euSid = api.startSession({
+      region: 'eu',
+      appId: APP,
+      streamKey: 'keyA',
+      channel: 'chan1',
+    });
     const h = harness(api, { keyRegions: ['eu', 'na', 'ap', 'eu'] });
 
     const result = await runTakedown(payload({ sid, streamKey: 'keyA' }), undefined, h.deps);
 
-    const deletes = api.ops().filter((op) => op.startsWith('delete-key'));
-    expect(deletes).toEqual(['delete-key:na', 'delete-key:eu', 'delete-key:ap']);
-    expect(api.ops().lastIndexOf('delete-key:ap')).toBeLessThan(api.ops().indexOf('disconnect'));
+    const ops = api.calls.map((c) => `${c.op}:${c.region}`);
+    expect(ops).toEqual([
+      'query-stream:na',
+      'delete-key:na',
+      'disconnect:na', // the job's region is done before any extra region is asked
+      'delete-key:eu',
+      'list-streams:eu',
+      'disconnect:eu',
+      'delete-key:ap',
+      'list-streams:ap',
+      'list-streams:na', // verify: every region
+      'list-streams:eu',
+      'list-streams:ap',
+    ]);
+    expect(api.calls.find((c) => c.op === 'disconnect' && c.region === 'eu')?.sid).toBe(euSid);
     expect(result.revoked).toEqual({ na: 'deleted', eu: 'deleted', ap: 'not-found' });
+    expect(result.regions).toEqual({ na: 'revoked', eu: 'revoked', ap: 'not-found' });
+    expect(result.disconnected).toEqual([sid, euSid]);
     expect(result.outcome).toBe('taken-down');
+    expect(h.steps).toEqual(['resolve', 'revoke-key', 'disconnect', 'extra-regions', 'verify']);
+    expect(api.liveSids()).toEqual([]);
+  });
+
+  it('the request’s extraRegions come before AGORA_KEY_REGIONS, the job region never twice', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api);
+    const h = harness(api, { keyRegions: ['eu', 'cn'] });
+
+    const result = await runTakedown(
+      payload({ sid, streamKey: 'keyA', extraRegions: ['ap', 'eu'] }),
+      undefined,
+      h.deps,
+    );
+
+    expect(api.ops().filter((op) => op.startsWith('delete-key'))).toEqual([
+      'delete-key:na',
+      'delete-key:ap',
+      'delete-key:eu',
+      'delete-key:cn',
+    ]);
+    expect(Object.keys(result.regions)).toEqual(['na', 'ap', 'eu', 'cn']);
+  });
+
+  it('a permanent error in an extra region is recorded, the other regions still run, then ExtraRegionError', async () => {
+    const api = new FakeAgoraApi();
+    const sid = livePush(api);
+    api.addKey({ region: 'ap', appId: APP, streamKey: 'keyA', channel: 'chan1' });
+    api.failNext('delete-key', 403, 1, 'eu');
+    const h = harness(api);
+    const p = payload({ sid, streamKey: 'keyA', extraRegions: ['eu', 'ap'] });
+
+    const error: unknown = await runTakedown(p, undefined, h.deps).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    expect(error).toBeInstanceOf(ExtraRegionError);
+    expect(error).toBeInstanceOf(PermanentJobError);
+    expect((error as ExtraRegionError).regions).toEqual({
+      na: 'revoked',
+      eu: 'failed: delete-key HTTP 403 "injected"',
+      ap: 'revoked',
+    });
+    // Only after the job region was cut and verified.
+    expect(h.steps).toEqual(['resolve', 'revoke-key', 'disconnect', 'extra-regions', 'verify']);
+    expect(api.liveSids()).toEqual([]);
+    expect(h.stored()?.failedRegions).toEqual({ eu: 'delete-key HTTP 403 "injected"' });
+    // A failed region is not verified (nor asked again).
+    expect(api.calls.filter((c) => c.region === 'eu').map((c) => c.op)).toEqual(['delete-key']);
   });
 
   it('refuses to disconnect when the key is not revoked in the job region (forged progress)', async () => {
@@ -224,8 +295,9 @@ describe('runTakedown resume', () => {
 
     await expect(runTakedown(p, h.stored(), h.deps)).rejects.toBeInstanceOf(AgoraHttpError);
     expect(h.stored()).toMatchObject({
-      step: 'revoke-key',
+      step: 'extra-regions',
       revoked: { na: 'deleted', eu: 'not-found' },
+      swept: ['eu'],
     });
     await runTakedown(p, h.stored(), h.deps);
 
@@ -252,10 +324,11 @@ describe('runTakedown resume', () => {
     // No save for a bare step change or for `done`.
     expect(trail).toEqual([
       'revoke-key||0', // what resolve learned (the key's channel, its sessions)
-      'revoke-key|na|0',
-      'disconnect|na,eu|0', // the last region moves the cursor on
-      'disconnect|na,eu|1',
-      'verify|na,eu|2', // the last SID moves the cursor on
+      'disconnect|na|0', // the job region's revocation moves the cursor on
+      'disconnect|na|1',
+      'extra-regions|na|2', // the last SID moves the cursor on
+      'extra-regions|na,eu|2', // eu revoked
+      'verify|na,eu|2', // eu listed (nothing live): the last region moves the cursor on
     ]);
     expect(h.persisted[0]).toMatchObject({
       streamKey: 'keyA',
@@ -383,9 +456,11 @@ describe('runTakedown 404s', () => {
     expect(api.ops()).toEqual([
       ...Array<string>(4).fill('query-stream'), // its region, then the three others
       'delete-key:na',
-      'delete-key:eu',
       'disconnect',
-      'list-streams',
+      'delete-key:eu',
+      'list-streams', // eu's sessions
+      'list-streams', // verify: na
+      'list-streams', // verify: eu
     ]);
   });
 });
@@ -415,6 +490,7 @@ describe('runTakedown resolve', () => {
     expect(result).toEqual({
       outcome: 'already-offline',
       revoked: {},
+      regions: {},
       disconnected: [],
       alreadyOffline: ['not-live'],
       foundByVerify: [],

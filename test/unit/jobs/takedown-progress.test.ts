@@ -23,6 +23,20 @@ describe('takedown progress', () => {
     expect(parseTakedownProgress(JSON.parse(JSON.stringify(progress)))).toEqual(progress);
   });
 
+  it('keeps where each extra region stands across a JSON round trip', () => {
+    const progress = {
+      ...initialProgress(),
+      step: 'extra-regions' as const,
+      streamKey: 'k',
+      sids: ['a', 'b'],
+      sidRegions: { b: 'eu' as const },
+      swept: ['eu' as const],
+      failedRegions: { ap: 'delete-key HTTP 403 "Forbidden."' },
+      revoked: { na: 'deleted' as const, eu: 'deleted' as const },
+    };
+    expect(parseTakedownProgress(JSON.parse(JSON.stringify(progress)))).toEqual(progress);
+  });
+
   it.each([
     undefined,
     null,
@@ -32,6 +46,9 @@ describe('takedown progress', () => {
     { ...initialProgress(), disconnected: { a: 'maybe' } },
     { ...initialProgress(), verifyRounds: -1 },
     { ...initialProgress(), sids: [1] },
+    { ...initialProgress(), swept: ['mars'] },
+    { ...initialProgress(), sidRegions: { a: 'mars' } },
+    { ...initialProgress(), failedRegions: { eu: 3 } },
   ])('reads malformed progress %j as absent (start over: every step is idempotent)', (value) => {
     expect(parseTakedownProgress(value)).toBeUndefined();
   });

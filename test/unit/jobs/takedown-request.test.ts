@@ -385,3 +385,47 @@ describe('priorities', () => {
     expect(PRIORITY_VALUES.map(toBullPriority)).toEqual([1, 5, 10]);
   });
 });
+
+describe('extraRegions', () => {
+  it('takes an array or a separated string; drops repeats and the job region', () => {
+    expect(
+      valueOf({ region: 'na', sid: 's', extraRegions: ['eu', 'ap', 'eu', 'na'] }),
+    ).toMatchObject({ extraRegions: ['eu', 'ap'] });
+    expect(valueOf({ region: 'na', sid: 's', extraRegions: 'eu, ap;cn' }).extraRegions).toEqual([
+      'eu',
+      'ap',
+      'cn',
+    ]);
+  });
+
+  it('treats null, "", [] and only the job region as not given', () => {
+    for (const extraRegions of [null, '', [], ['na'], 'na']) {
+      expect(valueOf({ region: 'na', sid: 's', extraRegions })).not.toHaveProperty('extraRegions');
+    }
+  });
+
+  it('names the field and the allowed regions for anything else', () => {
+    for (const extraRegions of [['eu', 'us'], 'eu,EU', 'xx', 5, [3], { eu: true }]) {
+      const error = only(errorsOf({ region: 'na', sid: 's', extraRegions }));
+      expect(error.field).toBe('extraRegions');
+      expect(error.message).toMatch(/^extraRegions must .*one of na, eu, ap, cn \(lowercase\)/);
+    }
+  });
+
+  it('a stored payload must hold a non-empty array of regions', () => {
+    const base = {
+      v: 1,
+      region: 'na',
+      appId: 'app1',
+      sid: 's',
+      priority: 'normal',
+      requestedAt: '2026-03-01T10:00:00.000Z',
+    };
+    expect(parseTakedownPayload({ ...base, extraRegions: ['eu'] }).ok).toBe(true);
+    for (const extraRegions of ['eu', [], ['us']]) {
+      const result = parseTakedownPayload({ ...base, extraRegions });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.errors.map((e) => e.field)).toEqual(['extraRegions']);
+    }
+  });
+});

@@ -8,6 +8,7 @@ function result(partial: Partial<TakedownResult>): TakedownResult {
   return {
     outcome: 'taken-down',
     revoked: {},
+    regions: {},
     disconnected: [],
     alreadyOffline: [],
     foundByVerify: [],

@@ -27,6 +27,12 @@ describe('takedown channel: arguments', () => {
     const bad = await run(['channel', '--region', 'na'], NO_REDIS);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--channel is required/);
+    const region = await run(
+      ['channel', '--region', 'na', '--channel', 'lobby', '--extra-regions', 'eu,mars'],
+      NO_REDIS,
+    );
+    expect(region.code).toBe(2);
+    expect(region.stderr).toMatch(/--extra-regions: extraRegions must hold regions/);
   });
 
   it('exits 1 when Redis is unreachable, before calling Agora', async () => {
