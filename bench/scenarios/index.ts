@@ -4,6 +4,7 @@ import { run as defaultsThroughput } from './defaults-throughput.js';
 import { run as enforcement } from './enforcement.js';
 import { run as enqueue } from './enqueue.js';
 import { run as rateLimit } from './rate-limit.js';
+import { run as reconcilerCost } from './reconciler-cost.js';
 import { run as shardCapacity } from './shard-capacity.js';
 import { run as steadyMemory } from './steady-memory.js';
 import { run as urgentDuplicate } from './urgent-duplicate.js';
@@ -35,4 +36,5 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'crash-recovery', title: '9 crash recovery', run: crashRecovery },
   { name: 'shard-capacity', title: '10 one Redis Cluster shard', run: shardCapacity },
   { name: 'enforcement', title: '11 enforcement', run: enforcement },
+  { name: 'reconciler-cost', title: '12 reconciler cost', run: reconcilerCost },
 ];

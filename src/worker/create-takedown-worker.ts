@@ -234,6 +234,8 @@ export async function createTakedownWorker(
 
   const reconciler = createReconciler({
     queue,
+    dlq,
+    redis: connection,
     deadLetters,
     logger,
     intervalMs: options.takedown.reconcileIntervalMs,

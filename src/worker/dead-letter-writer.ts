@@ -6,8 +6,6 @@ export interface DeadLetterWriter {
   /** Adds the entry unless one for the same job is there already; says which happened. */
   write(entry: DeadLetterEntry): Promise<'written' | 'exists'>;
   has(sourceJobId: string): Promise<boolean>;
-  /** Source job ids of the entries in [start, end] (oldest first). */
-  sourceIds(start: number, end: number): Promise<string[]>;
   /** Removes the entry of a source job; false when there was none. */
   remove(sourceJobId: string): Promise<boolean>;
 }
@@ -22,13 +20,6 @@ export function createDeadLetterWriter(options: { queue: Queue }): DeadLetterWri
     (await queue.getJob(deadLetterJobId(sourceJobId))) !== undefined;
   return {
     has,
-    sourceIds: async (start, end) => {
-      const jobs = await queue.getWaiting(start, end);
-      return jobs.flatMap((job) => {
-        const id = (job?.data as Partial<DeadLetterEntry> | undefined)?.jobId;
-        return typeof id === 'string' ? [id] : [];
-      });
-    },
     remove: async (sourceJobId) => (await queue.remove(deadLetterJobId(sourceJobId))) === 1,
     write: async (entry) => {
       // The check spares the events stream a `duplicated` event per reconciler pass; the add

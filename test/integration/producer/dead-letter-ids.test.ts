@@ -100,6 +100,8 @@ describe('DLQ ids map the same way everywhere (writer, list, show, status, redri
   async function reconcileOnce(): Promise<number> {
     const reconciler = createReconciler({
       queue: h.queue,
+      dlq: h.dlq,
+      redis: h.redis,
       deadLetters: createDeadLetterWriter({ queue: h.dlq }),
       logger: silent,
       intervalMs: 60_000,
