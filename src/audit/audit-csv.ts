@@ -1,3 +1,5 @@
+import { MODERATION_FIELDS } from '../jobs/index.js';
+import type { ModerationField } from '../jobs/index.js';
 import type { AuditRecord } from './audit-record.js';
 import { csvRow } from './csv-cell.js';
 
@@ -28,15 +30,21 @@ export const AUDIT_CSV_COLUMNS = [
   'confirmedAt',
   'callbackUrl',
   'callbacks',
-  'decisionGround',
-  'legalGround',
-  'category',
-  'automatedDetection',
-  'automatedDecision',
-  'territorialScope',
-  'sourceType',
-  'facts',
+  ...MODERATION_FIELDS,
 ] as const;
+
+type Cell = string | number | boolean | undefined;
+type Column = (typeof AUDIT_CSV_COLUMNS)[number];
+
+/** The moderation fields' cells: territorialScope space-separated, the others as they are. */
+function moderationCells(r: AuditRecord): Record<ModerationField, Cell> {
+  const cells = {} as Record<ModerationField, Cell>;
+  for (const field of MODERATION_FIELDS) {
+    const value = r[field];
+    cells[field] = Array.isArray(value) ? value.join(' ') : value;
+  }
+  return cells;
+}
 
 export function auditCsvHeader(): string {
   return csvRow(AUDIT_CSV_COLUMNS);
@@ -45,7 +53,7 @@ export function auditCsvHeader(): string {
 /** Lists in one cell: `;`-separated, each item's parts space-separated. */
 export function auditCsvRow(r: AuditRecord): string {
   const err = r.deadLetter?.error;
-  const row: Record<(typeof AUDIT_CSV_COLUMNS)[number], string | number | boolean | undefined> = {
+  const row: Record<Column, Cell> = {
     jobId: r.jobId,
     requestedAt: r.requestedAt,
     requestedBy: r.requestedBy,
@@ -78,14 +86,7 @@ export function auditCsvRow(r: AuditRecord): string {
     callbacks: r.callbacks
       .map((c) => `${c.type} ${c.result}${c.status === undefined ? '' : ` ${c.status}`} ${c.at}`)
       .join('; '),
-    decisionGround: r.decisionGround,
-    legalGround: r.legalGround,
-    category: r.category,
-    automatedDetection: r.automatedDetection,
-    automatedDecision: r.automatedDecision,
-    territorialScope: r.territorialScope?.join(' '),
-    sourceType: r.sourceType,
-    facts: r.facts,
+    ...moderationCells(r),
   };
   return csvRow(AUDIT_CSV_COLUMNS.map((c) => row[c]));
 }

@@ -1,7 +1,12 @@
+import { MODERATION_FIELDS } from '../jobs/index.js';
+import type { ModerationFields } from '../jobs/index.js';
 import type { AuditEvent } from './audit-event.js';
 
-/** One takedown's audit trail, as exported (`takedown audit export --format jsonl`). */
-export interface AuditRecord {
+/**
+ * One takedown's audit trail, as exported (`takedown audit export --format jsonl`), with the
+ * moderation fields (DSA statement of reasons) its request carried.
+ */
+export interface AuditRecord extends ModerationFields {
   jobId: string;
   requestedAt: string;
   /** The intake token's name, `--requested-by` / the OS user, or what a library caller set. */
@@ -18,14 +23,6 @@ export interface AuditRecord {
   channel?: string;
   /** Scheme, host and path only. */
   callbackUrl?: string;
-  decisionGround?: string;
-  legalGround?: string;
-  category?: string;
-  facts?: string;
-  automatedDetection?: boolean;
-  automatedDecision?: string;
-  territorialScope?: string[];
-  sourceType?: string;
   /** When the stream started (Agora's beginAt), when a call showed it. */
   streamStartedAt?: string;
   steps: { step: string; at: string; durationMs: number }[];
@@ -58,14 +55,7 @@ const REQUEST_FIELDS = [
   'sid',
   'channel',
   'callbackUrl',
-  'decisionGround',
-  'legalGround',
-  'category',
-  'facts',
-  'automatedDetection',
-  'automatedDecision',
-  'territorialScope',
-  'sourceType',
+  ...MODERATION_FIELDS,
 ] as const;
 
 function parseEvents(text: string): AuditEvent[] {

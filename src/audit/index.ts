@@ -22,4 +22,3 @@ export type { DsaStatement } from './dsa-statement.js';
 export { AUDIT_FORMATS, exportAudit } from './export-audit.js';
 export type { AuditFormat, ExportAuditOptions, ExportAuditResult } from './export-audit.js';
 export { toRequestEvent } from './request-event.js';
-export { streamKeyView } from './stream-key-view.js';

@@ -1,13 +1,17 @@
-import { describeCallbackUrl, parseTakedownPayload } from '../jobs/index.js';
+import {
+  describeCallbackUrl,
+  maskStreamKey,
+  parseTakedownPayload,
+  streamKeyFingerprint,
+} from '../jobs/index.js';
 import type { RequestEvent } from './audit-event.js';
-import { streamKeyView } from './stream-key-view.js';
 
 const SALVAGED_FIELDS = ['region', 'appId', 'sid', 'requestedBy', 'reason', 'batchId'] as const;
 const SALVAGE_MAX_CHARS = 500;
 
 /**
  * The request event of a takedown: its payload without the stream key (kept as mask `km` and
- * fingerprint `kf`) and without what the record holds anyway (version, request time). A payload
+ * fingerprint `kf`, the one job ids carry) and without what the record holds anyway (version, request time). A payload
  * that fails validation (it is on its way to the DLQ) keeps only the plain short strings of its
  * well-known fields, marked `invalid`, so the record still says who asked.
  * Returns the event and the request time that names the record.
@@ -26,9 +30,8 @@ export function toRequestEvent(
     Object.assign(p, rest);
     requestedAt = at;
     if (streamKey !== undefined) {
-      const view = streamKeyView(streamKey);
-      p['km'] = view.masked;
-      p['kf'] = view.fingerprint;
+      p['km'] = maskStreamKey(streamKey);
+      p['kf'] = streamKeyFingerprint(rest.appId, streamKey);
     }
     if (callbackUrl !== undefined) p['callbackUrl'] = describeCallbackUrl(callbackUrl);
   } else {

@@ -1,3 +1,5 @@
+import { MODERATION_FIELDS } from '../jobs/index.js';
+
 /** What a row of a batch file can say: the takedown request fields (DESIGN §4). */
 export const BATCH_COLUMNS = [
   'sid',
@@ -9,14 +11,7 @@ export const BATCH_COLUMNS = [
   'extraRegions',
   'requestedBy',
   'callbackUrl',
-  'decisionGround',
-  'legalGround',
-  'category',
-  'facts',
-  'automatedDetection',
-  'automatedDecision',
-  'territorialScope',
-  'sourceType',
+  ...MODERATION_FIELDS,
 ] as const;
 export type BatchColumn = (typeof BATCH_COLUMNS)[number];
 

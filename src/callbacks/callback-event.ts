@@ -1,5 +1,5 @@
+import { maskStreamKey, streamKeyFingerprint } from '../jobs/index.js';
 import type { DeadLetterEntry, TakedownPayload, TakedownResult } from '../jobs/index.js';
-import { streamKeyView } from '../audit/index.js';
 import type { CallbackEventType } from './callback-job.js';
 
 /**
@@ -22,9 +22,8 @@ function subject(jobId: string, payload: TakedownPayload): Record<string, unknow
   };
   if (payload.sid !== undefined) data['sid'] = payload.sid;
   if (payload.streamKey !== undefined) {
-    const view = streamKeyView(payload.streamKey);
-    data['streamKey'] = view.masked;
-    data['streamKeyFingerprint'] = view.fingerprint;
+    data['streamKey'] = maskStreamKey(payload.streamKey);
+    data['streamKeyFingerprint'] = streamKeyFingerprint(payload.appId, payload.streamKey);
   }
   if (payload.channel !== undefined) data['channel'] = payload.channel;
   if (payload.requestedBy !== undefined) data['requestedBy'] = payload.requestedBy;

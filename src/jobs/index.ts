@@ -106,6 +106,7 @@ export {
 export type {
   AutomatedDecision,
   DecisionGround,
+  ModerationField,
   ModerationFields,
   SourceType,
 } from './moderation.js';

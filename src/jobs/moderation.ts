@@ -37,7 +37,11 @@ export const TERRITORIES = [
 export const FACTS_MAX_CHARS = 5000;
 export const LEGAL_GROUND_MAX_CHARS = 500;
 
-/** The moderation fields of a request; any one of them makes the required ones required. */
+/**
+ * The moderation fields of a request; any one of them makes the required ones required. The one
+ * list of them: batch columns, the audit record and its CSV columns derive from it, and the CLI's
+ * request flags are checked against it.
+ */
 export const MODERATION_FIELDS = [
   'decisionGround',
   'legalGround',
@@ -48,6 +52,8 @@ export const MODERATION_FIELDS = [
   'territorialScope',
   'sourceType',
 ] as const;
+
+export type ModerationField = (typeof MODERATION_FIELDS)[number];
 
 /** Required once a request carries any moderation field (a statement needs every one of them). */
 export const MODERATION_REQUIRED = [

@@ -1,10 +1,12 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import type { ModerationField } from '../../jobs/index.js';
 
 /**
  * The request fields every command that queues takedowns takes (enqueue, batch, channel,
  * expire): the key's other regions, who asks, where the outcome goes, and the moderation
- * decision (DSA statement of reasons). Flag → request field.
+ * decision (DSA statement of reasons). Flag → request field; every moderation field
+ * (src/jobs/moderation.ts) has its flag.
  */
 export const REQUEST_FLAGS = {
   extraRegions: '--extra-regions',
@@ -18,7 +20,10 @@ export const REQUEST_FLAGS = {
   automatedDecision: '--automated-decision',
   territorialScope: '--territorial-scope',
   sourceType: '--source-type',
-} as const;
+} as const satisfies Record<
+  'extraRegions' | 'requestedBy' | 'callbackUrl' | ModerationField,
+  string
+>;
 
 export type RequestFlagField = keyof typeof REQUEST_FLAGS;
 export type RequestFlags = Partial<Record<RequestFlagField, string>>;
