@@ -2,8 +2,9 @@ import type { DeadLetterError, DeadLetterReason, TakedownOutcome } from '../jobs
 
 /**
  * The audit trail of one takedown is a Redis string of newline-separated JSON events, appended
- * as things happen (APPEND: no read-modify-write, and compact). Short keys on purpose: hundreds
- * of thousands of records are kept for 400 days. `t` is epoch ms everywhere.
+ * as things happen (one atomic script per write: compact, and no event lost to a concurrent
+ * writer). Short keys on purpose: hundreds of thousands of records are kept for 400 days. `t` is
+ * epoch ms everywhere.
  */
 export type AuditEvent =
   | RequestEvent

@@ -8,10 +8,18 @@ import { toDsaStatement } from './dsa-statement.js';
 export const AUDIT_FORMATS = ['jsonl', 'csv', 'dsa'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
+/** How often `onProgress` is called, in records read. */
+export const EXPORT_PROGRESS_EVERY = 100;
+
 export interface ExportAuditOptions extends AuditRange {
   store: AuditStore;
   format: AuditFormat;
   out: Writable;
+  /**
+   * Called between records, every EXPORT_PROGRESS_EVERY records read, with the rows written so
+   * far (the CLI keeps its heap small there: src/cli/heap-guard.ts).
+   */
+  onProgress?: (written: number) => void;
 }
 
 export interface ExportAuditResult {
@@ -34,7 +42,9 @@ export async function exportAudit(options: ExportAuditOptions): Promise<ExportAu
     if (!out.write(chunk)) await once(out, 'drain');
   };
   if (format === 'csv') await write(auditCsvHeader());
+  let read = 0;
   for await (const stored of store.records(options)) {
+    if (++read % EXPORT_PROGRESS_EVERY === 0) options.onProgress?.(result.written);
     const record = toAuditRecord(stored.recordId, stored.requestedAtMs, stored.text);
     if (format === 'dsa') {
       const built = toDsaStatement(record);

@@ -19,6 +19,6 @@ export { AUDIT_CSV_COLUMNS, auditCsvHeader, auditCsvRow } from './audit-csv.js';
 export { csvCell, csvRow } from './csv-cell.js';
 export { toDsaStatement, toPuid } from './dsa-statement.js';
 export type { DsaStatement } from './dsa-statement.js';
-export { AUDIT_FORMATS, exportAudit } from './export-audit.js';
+export { AUDIT_FORMATS, EXPORT_PROGRESS_EVERY, exportAudit } from './export-audit.js';
 export type { AuditFormat, ExportAuditOptions, ExportAuditResult } from './export-audit.js';
 export { toRequestEvent } from './request-event.js';
