@@ -1,4 +1,5 @@
 // The benchmark scenarios, in run order (issue 6, "Benchmarks").
+import { run as audit } from './audit.js';
 import { run as crashRecovery } from './crash-recovery.js';
 import { run as defaultsThroughput } from './defaults-throughput.js';
 import { run as enforcement } from './enforcement.js';
@@ -37,4 +38,5 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'shard-capacity', title: '10 one Redis Cluster shard', run: shardCapacity },
   { name: 'enforcement', title: '11 enforcement', run: enforcement },
   { name: 'reconciler-cost', title: '12 reconciler cost', run: reconcilerCost },
+  { name: 'audit', title: '13 audit trail', run: audit },
 ];

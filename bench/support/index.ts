@@ -29,3 +29,5 @@ export { deleteRates } from './delete-rate.js';
 export type { DeleteRate } from './delete-rate.js';
 export { redisCommandCount } from './redis-commands.js';
 export { waitForCuts } from './time-to-cut.js';
+export { BENCH_MODERATION, measureAuditMemory, seedAuditRecords } from './audit-records.js';
+export type { AuditMemory, SeedAuditOptions } from './audit-records.js';
