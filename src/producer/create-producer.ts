@@ -189,10 +189,8 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   try {
     await Promise.all([queue.waitUntilReady(), dlq.waitUntilReady(), enforcement.waitUntilReady()]);
   } catch (err) {
-    await settleWithin(
-      Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]),
-      CLOSE_TIMEOUT_MS,
-    );
+    // Redis did not answer: nothing to flush, so the connection is dropped at once.
+    void Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
     client.disconnect();
     throw new RedisUnavailableError(safeUrl, err instanceof Error ? err.message : String(err), {
       cause: err,
@@ -217,12 +215,16 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   };
 
   let closing: Promise<void> | undefined;
+  // Set when a call failed because Redis did not answer: close then drops the connection.
+  let unreachable = false;
   const guard = async <T>(op: () => Promise<T>): Promise<T> => {
     if (closing !== undefined) throw new Error('the producer is closed');
     try {
       return await op();
     } catch (err) {
-      if (err instanceof RedisUnavailableError || !isConnectionError(err)) throw err;
+      if (!(err instanceof RedisUnavailableError) && !isConnectionError(err)) throw err;
+      unreachable = true;
+      if (err instanceof RedisUnavailableError) throw err;
       throw new RedisUnavailableError(safeUrl, (err as Error).message, { cause: err });
     }
   };
@@ -245,12 +247,16 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     acceptNotification: (event) => guard(() => acceptNotification(ctx, event)),
     close: () => {
       closing ??= (async () => {
+        const closed = Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
+        if (unreachable) {
+          // Redis just failed a call: nothing to flush, and a QUIT would only wait for it.
+          client.disconnect();
+          await settleWithin(closed, CLOSE_TIMEOUT_MS);
+          return;
+        }
         // Bounded: with the queue's master frozen (a Cluster or Sentinel failover) a BullMQ close
         // or a QUIT can wait forever, and the CLI must still exit.
-        await settleWithin(
-          Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]),
-          CLOSE_TIMEOUT_MS,
-        );
+        await settleWithin(closed, CLOSE_TIMEOUT_MS);
         await quitRedis(client, CLOSE_TIMEOUT_MS);
       })();
       return closing;

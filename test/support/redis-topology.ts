@@ -341,10 +341,16 @@ export async function startLocalCluster(): Promise<LocalCluster> {
     },
     async replicaOf(key) {
       const slot = await slotOf(key);
-      const owner = await ask((n) => slotOwner(n, slot));
-      const port = owner?.replicas[0];
-      if (port === undefined) throw new Error(`the master of ${key} has no replica`);
-      return byPort(port);
+      // Right after the cluster starts (or a failover) the replica may not be attached yet.
+      let port: number | undefined;
+      await waitFor(
+        async () => {
+          port = (await ask((n) => slotOwner(n, slot)))?.replicas[0];
+          return port !== undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, what: `a replica of the master of ${key}` },
+      );
+      return byPort(port as number);
     },
     async failover(key) {
       await waitHealthy(key);
