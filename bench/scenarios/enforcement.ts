@@ -24,7 +24,7 @@ import {
 } from '../support/index.js';
 import type { BenchOptions, Row } from '../support/index.js';
 
-const SCENARIO = '7 enforcement';
+const SCENARIO = '11 enforcement';
 const API_LATENCY_MS = 30;
 const RULES = 50;
 const NCS_SECRET = 'bench-ncs-secret-not-real';
