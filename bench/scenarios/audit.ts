@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import { spawnWorker } from '../../test/support/worker-process.js';
 import {
   BENCH_APP_ID,
@@ -23,6 +22,7 @@ import {
   seedAuditRecords,
   startBenchEnvironment,
   waitDrained,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchEnvironment, BenchOptions, Row } from '../support/index.js';
 
@@ -48,13 +48,7 @@ async function realTakedowns(
     count,
     reconnect: false,
   });
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix: REAL_PREFIX,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, REAL_PREFIX);
   try {
     const requests = requestsFor(streams, BENCH_APP_ID).map((r) => ({ ...r, ...BENCH_MODERATION }));
     const res = await producer.enqueueMany(requests);

@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import { TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { spawnWorker } from '../../test/support/worker-process.js';
 import type { WorkerProcess } from '../../test/support/worker-process.js';
@@ -15,6 +14,7 @@ import {
   round,
   startBenchEnvironment,
   waitForCuts,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchEnvironment, BenchOptions, Row } from '../support/index.js';
 
@@ -59,13 +59,7 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
       // A queue per round: the previous round's takedowns are still settling or verifying when
       // its workers stop, and must not be held (and recovered) in the next round.
       const prefix = `bench-crash-${round_}`;
-      const producer = await createProducer({
-        redis: env.redisUrl,
-        prefix,
-        attempts: 12,
-        idempotencyWindowS: 604_800,
-        defaultAppId: BENCH_APP_ID,
-      });
+      const producer = await benchProducer(env.redisUrl, prefix);
       const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix });
       try {
         const a = startWorker(env, prefix);

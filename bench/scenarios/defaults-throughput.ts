@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createProducer } from '../../src/producer/index.js';
 import {
   BENCH_APP_ID,
   BENCH_REGION,
@@ -12,6 +11,7 @@ import {
   startBenchEnvironment,
   startWorkerHost,
   workerEnv,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchEnvironment, BenchOptions, Row } from '../support/index.js';
 
@@ -45,13 +45,7 @@ async function measure(
   const prefix = `bench-defaults-${label}`;
   await env.admin.reset({ deleteRps: L, queryRps: 2 * L, createRps: L });
   const queue = await pausedQueue(env.redisClient, prefix);
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, prefix);
   // Only the App ID and the test's plumbing are set: verify, its delay, concurrency, limiter,
   // lock and stall settings are the defaults (unless `extra` says otherwise).
   const host = await startWorkerHost(
@@ -113,13 +107,7 @@ async function lockStallCommandsPerSecond(
   const prefix = `bench-lock-${label}`;
   const concurrency = 60; // WORKER_CONCURRENCY's default
   const queue = await pausedQueue(env.redisClient, prefix);
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, prefix);
   const host = await startWorkerHost(
     'takedown',
     workerEnv({ redisUrl: env.redisUrl, prefix, agoraBaseUrl: env.sim.url, verify: true, extra }),

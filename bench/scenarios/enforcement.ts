@@ -7,7 +7,6 @@ import { Queue } from 'bullmq';
 import { createAgoraClient } from '../../src/agora/index.js';
 import { TAKEDOWN_QUEUE, takedownJobId } from '../../src/jobs/index.js';
 import { ENFORCEMENT_QUEUE } from '../../src/notifications/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import {
   BENCH_APP_ID,
   BENCH_CUSTOMER_ID,
@@ -21,6 +20,7 @@ import {
   requestsFor,
   startBenchEnvironment,
   workerEnv,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchOptions, Row } from '../support/index.js';
 
@@ -79,13 +79,7 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     ),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix: PREFIX,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, PREFIX);
   const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix: PREFIX });
   const enforcement = new Queue(ENFORCEMENT_QUEUE, { connection: env.redisClient, prefix: PREFIX });
   const agora = createAgoraClient({

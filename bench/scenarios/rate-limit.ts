@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import { DEAD_LETTER_QUEUE, TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import { spawnWorker } from '../../test/support/worker-process.js';
 import type { WorkerProcess } from '../../test/support/worker-process.js';
 import {
@@ -14,6 +13,7 @@ import {
   round,
   startBenchEnvironment,
   waitDrained,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchEnvironment, BenchOptions, DeleteRate, Row } from '../support/index.js';
 
@@ -47,13 +47,7 @@ async function runBatch(
     const streams = await env.admin.seed({ appId, region: BENCH_REGION, count: perApp });
     requestSets.push(requestsFor(streams, appId));
   }
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, prefix);
   const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix });
   const dlq = new Queue(DEAD_LETTER_QUEUE, { connection: env.redisClient, prefix });
   try {

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createProducer } from '../../src/producer/index.js';
 import type { Producer } from '../../src/producer/index.js';
 import {
   BENCH_APP_ID,
@@ -10,6 +9,7 @@ import {
   startBenchEnvironment,
   startWorkerHost,
   workerEnv,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchEnvironment, BenchOptions, Row, WorkerHost } from '../support/index.js';
 
@@ -43,13 +43,7 @@ async function withProducer<T>(
   prefix: string,
   fn: (p: Producer) => Promise<T>,
 ): Promise<T> {
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, prefix);
   try {
     return await fn(producer);
   } finally {

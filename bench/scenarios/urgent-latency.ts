@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import type { Producer } from '../../src/producer/index.js';
 import {
   BENCH_APP_ID,
@@ -13,6 +12,7 @@ import {
   startWorkerHost,
   waitDrained,
   workerEnv,
+  benchProducer,
 } from '../support/index.js';
 import type {
   BenchEnvironment,
@@ -69,13 +69,7 @@ async function phase(
     count: urgentCount,
     reconnect: false,
   });
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, prefix);
   const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix });
   try {
     // A fresh worker process runs its first jobs slowly (JIT, first connections): warm it up.

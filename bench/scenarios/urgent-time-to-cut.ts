@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { TAKEDOWN_QUEUE } from '../../src/jobs/index.js';
-import { createProducer } from '../../src/producer/index.js';
 import type { Producer } from '../../src/producer/index.js';
 import {
   BENCH_APP_ID,
@@ -15,6 +14,7 @@ import {
   startWorkerHost,
   waitForCuts,
   workerEnv,
+  benchProducer,
 } from '../support/index.js';
 import type { BenchEnvironment, BenchOptions, Row } from '../support/index.js';
 
@@ -65,13 +65,7 @@ export async function run(opts: BenchOptions): Promise<Row[]> {
     createRps: L,
   });
   const prefix = 'bench-ttc';
-  const producer = await createProducer({
-    redis: env.redisUrl,
-    prefix,
-    attempts: 12,
-    idempotencyWindowS: 604_800,
-    defaultAppId: BENCH_APP_ID,
-  });
+  const producer = await benchProducer(env.redisUrl, prefix);
   const queue = new Queue(TAKEDOWN_QUEUE, { connection: env.redisClient, prefix });
   const host = await startWorkerHost(
     'takedown',

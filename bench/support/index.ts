@@ -31,3 +31,4 @@ export { redisCommandCount } from './redis-commands.js';
 export { waitForCuts } from './time-to-cut.js';
 export { BENCH_MODERATION, measureAuditMemory, seedAuditRecords } from './audit-records.js';
 export type { AuditMemory, SeedAuditOptions } from './audit-records.js';
+export { benchProducer } from './bench-producer.js';
