@@ -15,6 +15,8 @@ export interface AuditRecord extends ModerationFields {
   priority?: string;
   batchId?: string;
   region?: string;
+  /** Regions the key was also revoked and cut in (the request's extraRegions). */
+  extraRegions?: string[];
   appId?: string;
   sid?: string;
   /** Masked (`abcd…xyz`): a stream key is a push credential. */
@@ -51,6 +53,7 @@ const REQUEST_FIELDS = [
   'priority',
   'batchId',
   'region',
+  'extraRegions',
   'appId',
   'sid',
   'channel',

@@ -5,6 +5,7 @@ import {
   auditCsvHeader,
   auditCsvRow,
   csvCell,
+  toAuditRecord,
 } from '../../../src/audit/index.js';
 import type { AuditRecord } from '../../../src/audit/index.js';
 
@@ -42,6 +43,21 @@ describe('audit CSV escaping (issue 15)', () => {
       expect(row['jobId']).toBe(`job-${i}`);
       expect(row['reason']).toBe(nasty[i]);
     });
+  });
+
+  it("lists a multi-region key takedown's extra regions in one cell", () => {
+    const text =
+      auditCsvHeader() + auditCsvRow(record({ region: 'na', extraRegions: ['eu', 'ap'] }));
+    const [row]: Record<string, string>[] = parse(text, { columns: true });
+    expect(row?.['region']).toBe('na');
+    expect(row?.['extraRegions']).toBe('eu ap');
+  });
+
+  it('a record takes extraRegions from its request event', () => {
+    const request = { e: 'q', t: 0, j: 'key-a-1', p: { region: 'na', extraRegions: ['eu', 'ap'] } };
+    const r = toAuditRecord('key-a-1@1', 0, `${JSON.stringify(request)}\n`);
+    expect(r.region).toBe('na');
+    expect(r.extraRegions).toEqual(['eu', 'ap']);
   });
 
   it('neutralises cells a spreadsheet would run as formulas', () => {
