@@ -1,6 +1,26 @@
 import type { RedisClient } from './create-redis-connection.js';
 import { keyHolders } from './scan-keys.js';
 
+/** How long one node may take to answer CONFIG GET before the policy counts as unknown. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/** `work`, or a rejection once CHECK_TIMEOUT_MS have passed (the timer keeps nothing alive). */
+async function withinMs<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The only policy under which Redis never drops a key to make room. */
 export const NO_EVICTION = 'noeviction';
 
@@ -49,8 +69,12 @@ export async function checkEvictionPolicy(
   const { logger, where } = options;
   let policy: string | undefined;
   try {
-    for (const node of keyHolders(client)) {
-      const reply = await node.call('CONFIG', 'GET', 'maxmemory-policy');
+    // Every node at once, each bounded: a master that does not answer (frozen in a failover)
+    // must not hold the start for a command timeout; the command itself reports it unreachable.
+    const replies = await Promise.all(
+      keyHolders(client).map((node) => withinMs(node.call('CONFIG', 'GET', 'maxmemory-policy'))),
+    );
+    for (const reply of replies) {
       const value = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
       if (value !== undefined && (policy === undefined || policy === NO_EVICTION)) policy = value;
     }
@@ -58,7 +82,7 @@ export async function checkEvictionPolicy(
     if (!options.allowEviction) {
       logger.warn(
         { redis: where, err: (err as Error).message },
-        `could not check Redis maxmemory-policy (CONFIG GET refused); make sure it is ${NO_EVICTION}, or jobs can be evicted`,
+        `could not check Redis maxmemory-policy (CONFIG GET refused or not answered); make sure it is ${NO_EVICTION}, or jobs can be evicted`,
       );
     }
     return undefined;

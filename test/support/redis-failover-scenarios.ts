@@ -175,8 +175,10 @@ export async function readinessAndProducerAcrossOutage(
     const during = await cli(world, redisEnv, enqueueArgs(requests[0] as Record<string, string>));
     expect(during.code, during.stderr).toBe(1);
     expect(during.stderr).toMatch(/Redis unreachable/);
-    // Fails fast: the connect or command timeout, not a hang until the failover.
-    expect(during.ms).toBeLessThan(15_000);
+    // Fails fast, not a hang until the failover (the CLI is killed at 60 s): its own bounds are
+    // the connect (≤ 4 s on a Cluster), the eviction check (≤ 2 s), the command timeout (5 s) and
+    // the exit grace (≤ 3 s), plus a Node start on a loaded CI box.
+    expect(during.ms).toBeLessThan(30_000);
     expect(await readyzStatus(ops)).toBe(503);
   } finally {
     await heal();
