@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { findBrowser, LINUX_BROWSER_PATHS } from '../../support/find-browser.js';
 
+// The discovery logic is checked against a fake filesystem (`exists`): no browser is needed,
+// and the paths come from the list the finder searches.
+const [DEBIAN, UBUNTU_FEDORA, UBUNTU_SNAP] = LINUX_BROWSER_PATHS as [string, string, string];
+
 const only =
   (...present: string[]) =>
   (path: string) =>
@@ -12,7 +16,7 @@ describe('findBrowser', () => {
       findBrowser({
         env: { CHROMIUM_PATH: '/opt/my/chrome' },
         platform: 'linux',
-        exists: only('/opt/my/chrome', '/usr/bin/chromium'),
+        exists: only('/opt/my/chrome', DEBIAN),
       }),
     ).toEqual({ kind: 'path', executablePath: '/opt/my/chrome', source: 'CHROMIUM_PATH' });
   });
@@ -22,15 +26,15 @@ describe('findBrowser', () => {
       findBrowser({
         env: { CHROMIUM_PATH: '/nope/chrome' },
         platform: 'linux',
-        exists: only('/usr/bin/chromium'),
+        exists: only(DEBIAN),
       }),
     ).toThrow(/CHROMIUM_PATH=\/nope\/chrome does not exist[\s\S]*apt-get install -y chromium/);
   });
 
   it.each([
-    ['Debian', '/usr/bin/chromium'],
-    ['Ubuntu / Fedora', '/usr/bin/chromium-browser'],
-    ['Ubuntu snap', '/snap/bin/chromium'],
+    ['Debian', DEBIAN],
+    ['Ubuntu / Fedora', UBUNTU_FEDORA],
+    ['Ubuntu snap', UBUNTU_SNAP],
   ])('finds %s’s chromium at %s', (_distro, path) => {
     expect(findBrowser({ env: {}, platform: 'linux', exists: only(path) })).toMatchObject({
       kind: 'path',
@@ -41,13 +45,13 @@ describe('findBrowser', () => {
   it('prefers the Debian path when several exist', () => {
     expect(
       findBrowser({ env: {}, platform: 'linux', exists: only(...LINUX_BROWSER_PATHS) }),
-    ).toMatchObject({ executablePath: '/usr/bin/chromium' });
+    ).toMatchObject({ executablePath: DEBIAN });
   });
 
   it('finds Google Chrome on macOS', () => {
     const chrome = '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome';
     expect(
-      findBrowser({ env: {}, platform: 'darwin', exists: only(chrome, '/usr/bin/chromium') }),
+      findBrowser({ env: {}, platform: 'darwin', exists: only(chrome, DEBIAN) }),
     ).toMatchObject({ kind: 'path', executablePath: chrome });
   });
 
