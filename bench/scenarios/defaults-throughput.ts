@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  DEFAULT_CONCURRENCY,
   BENCH_APP_ID,
   BENCH_REGION,
   deleteRates,
@@ -105,7 +106,7 @@ async function lockStallCommandsPerSecond(
   windowMs: number,
 ): Promise<number> {
   const prefix = `bench-lock-${label}`;
-  const concurrency = 60; // WORKER_CONCURRENCY's default
+  const concurrency = DEFAULT_CONCURRENCY;
   const queue = await pausedQueue(env.redisClient, prefix);
   const producer = await benchProducer(env.redisUrl, prefix);
   const host = await startWorkerHost(

@@ -32,3 +32,4 @@ export { waitForCuts } from './time-to-cut.js';
 export { BENCH_MODERATION, measureAuditMemory, seedAuditRecords } from './audit-records.js';
 export type { AuditMemory, SeedAuditOptions } from './audit-records.js';
 export { benchProducer } from './bench-producer.js';
+export { DEFAULT_CONCURRENCY } from './default-concurrency.js';
