@@ -1,6 +1,8 @@
+import { Cluster } from 'ioredis';
 import { createRedisConnection } from './create-redis-connection.js';
 import type { RedisClient, RedisRole } from './create-redis-connection.js';
-import { redisModeOf } from './redis-settings.js';
+import { explainConnectError } from './explain-connect-error.js';
+import { redisModeOf, toRedisSettings, usesTls } from './redis-settings.js';
 import type { RedisTarget } from './redis-settings.js';
 
 export interface ConnectRedisOptions {
@@ -10,9 +12,11 @@ export interface ConnectRedisOptions {
 }
 
 /**
- * A connection of the factory, connected and ready. Rejects (with ioredis's reason, which never
- * holds a password) within about `connectTimeoutMs` (twice that for Sentinel and Cluster) when Redis does not answer, leaving nothing
- * open behind. Later errors arrive as 'error' events: the caller attaches its listener.
+ * A connection of the factory, connected and ready. Rejects within about `connectTimeoutMs`
+ * (twice that for Sentinel and Cluster) when Redis does not answer, leaving nothing open
+ * behind, with the reason (a Cluster's from a seed node that failed, not "Failed to refresh
+ * slots cache") and, for TLS mistakes, what to set (`explainConnectError`; never a password).
+ * Later errors arrive as 'error' events: the caller attaches its listener.
  */
 export async function connectRedis(
   target: RedisTarget,
@@ -31,9 +35,40 @@ export async function connectRedis(
     await waitUntilReady(client, readyWithinMs);
   } catch (err) {
     client.disconnect();
-    throw err;
+    // ioredis's Cluster swallows why its seed nodes failed ("Connection is closed."): ask them
+    // one by one, as a single server, to find the reason (a TLS certificate, a wrong port).
+    const seedError =
+      client instanceof Cluster ? await seedNodeError(target, options.connectTimeoutMs) : undefined;
+    const cause = seedError ?? (err as Error);
+    throw new Error(explainConnectError(cause, usesTls(target)), { cause: err });
   }
   return client;
+}
+
+/** The first Cluster seed node's error when it is connected to on its own; none if all answer. */
+async function seedNodeError(target: RedisTarget, timeoutMs: number): Promise<Error | undefined> {
+  const settings = toRedisSettings(target);
+  const errors = await Promise.all(
+    settings.clusterNodes.map(async (node): Promise<Error | undefined> => {
+      const probe = createRedisConnection(
+        { ...settings, clusterNodes: [], sentinels: [], url: `redis://${node}` },
+        { role: 'probe', lazyConnect: true, connectTimeoutMs: timeoutMs },
+      );
+      // connect() rejects with "Connection is closed."; the 'error' event says why.
+      let reason: Error | undefined;
+      probe.on('error', (e: Error) => (reason ??= e));
+      try {
+        await probe.connect();
+        await probe.ping();
+        return undefined;
+      } catch (e) {
+        return reason ?? (e as Error);
+      } finally {
+        probe.disconnect();
+      }
+    }),
+  );
+  return errors.find((e) => e !== undefined);
 }
 
 function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<void> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
-import { parseHostPort, redisModeOf, toRedisSettings } from './redis-settings.js';
+import { parseHostPort, redisModeOf, toRedisSettings, usesTls } from './redis-settings.js';
 import type { RedisSettings, RedisTarget } from './redis-settings.js';
 
 /** What every part of the project talks to: one server (also behind Sentinel) or a Cluster. */
@@ -80,8 +80,7 @@ function roleOptions(options: RedisConnectionOptions): RedisOptions {
 }
 
 function tlsOptions(settings: RedisSettings): ConnectionOptions | undefined {
-  const rediss = redisModeOf(settings) === 'single' && settings.url.startsWith('rediss:');
-  if (!settings.tls && !rediss) return undefined;
+  if (!usesTls(settings)) return undefined;
   return settings.tlsCaFile === undefined ? {} : { ca: readFileSync(settings.tlsCaFile) };
 }
 

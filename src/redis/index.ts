@@ -7,6 +7,7 @@ export {
   type CheckEvictionPolicyOptions,
 } from './check-eviction-policy.js';
 export { connectRedis, type ConnectRedisOptions } from './connect-redis.js';
+export { explainConnectError } from './explain-connect-error.js';
 export {
   createRedisConnection,
   type RedisClient,
@@ -18,6 +19,7 @@ export {
   parseHostPort,
   redisModeOf,
   toRedisSettings,
+  usesTls,
   type RedisMode,
   type RedisSettings,
   type RedisTarget,

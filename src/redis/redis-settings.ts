@@ -32,6 +32,12 @@ export function redisModeOf(target: RedisTarget): RedisMode {
   return 'single';
 }
 
+/** Whether connections use TLS: `REDIS_TLS`, or a `rediss://` URL in single-server mode. */
+export function usesTls(target: RedisTarget): boolean {
+  const settings = toRedisSettings(target);
+  return settings.tls || (redisModeOf(settings) === 'single' && settings.url.startsWith('rediss:'));
+}
+
 /**
  * Where we connect, safe to print in logs and errors: no password, ever.
  * `redis://127.0.0.1:6379`, `cluster 10.0.0.1:6379,10.0.0.2:6379`, `sentinel mymaster via h:26379`.

@@ -2,11 +2,11 @@ import type { LoggerLike } from '../agora/index.js';
 import { redactRedisUrl } from '../config/index.js';
 import {
   checkEvictionPolicy,
-  createRedisConnection,
+  connectRedis,
   describeRedis,
   toRedisSettings,
 } from '../redis/index.js';
-import type { RedisTarget } from '../redis/index.js';
+import type { RedisClient, RedisTarget } from '../redis/index.js';
 
 /** Redis could not be reached (or refused us) at start: an operational failure, exit 1. */
 export class RedisUnavailableError extends Error {
@@ -34,22 +34,14 @@ export async function checkRedis(
   const { logger } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
   const where = describeRedis(options.redis);
-  const probe = createRedisConnection(options.redis, {
-    role: 'probe',
-    lazyConnect: true,
-    connectTimeoutMs: timeoutMs,
-  });
-  // connect() only rejects with "Connection is closed."; the 'error' event says why.
-  let lastError: Error | undefined;
-  probe.on('error', (err: Error) => {
-    lastError = err;
-  });
+  let probe: RedisClient | undefined;
   try {
     try {
-      await probe.connect();
+      // Says why it failed (the failing Cluster node's reason, what to set for a TLS mistake).
+      probe = await connectRedis(options.redis, { role: 'probe', connectTimeoutMs: timeoutMs });
       await probe.ping();
     } catch (err) {
-      const reason = (lastError ?? (err as Error)).message;
+      const reason = (err as Error).message;
       throw new RedisUnavailableError(`Redis unreachable at ${where}: ${redactRedisUrl(reason)}`, {
         cause: err,
       });
@@ -61,6 +53,6 @@ export async function checkRedis(
     });
     return { maxmemoryPolicy };
   } finally {
-    probe.disconnect();
+    probe?.disconnect();
   }
 }
