@@ -85,6 +85,47 @@ export async function readyzStatus(opsUrl: string): Promise<number> {
 }
 
 /**
+ * `count` takedowns enqueued by the CLI and taken down by a worker, both connected only through
+ * `redisEnv` (a non-owner Cluster node, TLS settings…); then the invariants hold and `stats`
+ * through `redisEnv` counts them as completed. Returns everything the CLI and the worker
+ * printed (for secret checks).
+ */
+export async function takedownsThrough(
+  world: ChaosWorld,
+  redisEnv: Record<string, string>,
+  count = 3,
+): Promise<{ printed: string }> {
+  let printed = '';
+  const { requests, targets } = await world.seed(count);
+  for (const [i, request] of requests.entries()) {
+    const run = await cli(world, redisEnv, enqueueArgs(request));
+    printed += run.stdout + run.stderr;
+    expect(run.code, run.stderr).toBe(0);
+    (targets[i] as { jobId: string }).jobId = (JSON.parse(run.stdout) as { jobId: string }).jobId;
+  }
+  const worker = world.spawnWorker(redisEnv);
+  await worker.ready(90_000);
+  await world.waitForFinished(count, 60_000);
+  const report = await checkChaosInvariants({
+    admin: world.admin,
+    queue: world.queue,
+    dlq: world.dlq,
+    targets,
+  });
+  expect(report.violations, describeViolations(report)).toEqual([]);
+  expect(report.summary.completed).toBe(count);
+
+  const stats = await cli(world, redisEnv, ['stats', '--json']);
+  printed += stats.stdout + stats.stderr + worker.stdout() + worker.stderr();
+  expect(stats.code, stats.stderr).toBe(0);
+  const counts = (JSON.parse(stats.stdout) as { queues: Record<string, Record<string, number>> })
+    .queues['takedown'];
+  expect(counts?.['completed']).toBe(count);
+  await worker.close();
+  return { printed };
+}
+
+/**
  * 500 takedowns drained by two worker processes; `failover` runs once 100 are finished (so it
  * lands mid-batch). Then: all done, none lost, none out of order, DLQ empty.
  */

@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 import type { RedisSettings } from '../../src/config/index.js';
 import { toRedisSettings } from '../../src/redis/index.js';
 import { REDIS_INSTALL_HINT, freePort } from './redis-server.js';
+import { redisTlsArgs } from './tls-certs.js';
+import type { TestCertificates } from './tls-certs.js';
 import { waitFor } from './wait-for.js';
 
 /**
@@ -19,9 +21,12 @@ import { waitFor } from './wait-for.js';
 
 /** One redis-server process (data node or Sentinel). */
 export interface RedisNode {
+  /** The plain-TCP port (admin connections use it, also in a TLS topology). */
   readonly port: number;
   /** `127.0.0.1:PORT`. */
   readonly address: string;
+  /** In a TLS topology, the TLS port (what takedown connects to). */
+  readonly tlsPort?: number;
   /** Freezes the process (SIGSTOP): it keeps its sockets but answers nothing. */
   pause(): void;
   /** Thaws a paused process (SIGCONT). */
@@ -62,8 +67,14 @@ async function freeClusterPort(): Promise<number> {
   throw new Error('no free port pair (P, P+10000) for a cluster node');
 }
 
-function adminClient(port: number): Redis {
+/** Where a takedown process connects to `node`: its TLS port by name in a TLS topology. */
+export function clientAddress(node: RedisNode): string {
+  return node.tlsPort === undefined ? node.address : `localhost:${node.tlsPort}`;
+}
+
+function adminClient(port: number, password: string | undefined): Redis {
   const client = new Redis(port, '127.0.0.1', {
+    ...(password === undefined ? {} : { password }),
     lazyConnect: false,
     connectTimeout: 1000,
     commandTimeout: 3000,
@@ -74,8 +85,9 @@ function adminClient(port: number): Redis {
   return client;
 }
 
-async function answers(port: number): Promise<boolean> {
+async function answers(port: number, password: string | undefined): Promise<boolean> {
   const client = new Redis(port, '127.0.0.1', {
+    ...(password === undefined ? {} : { password }),
     lazyConnect: true,
     connectTimeout: 500,
     maxRetriesPerRequest: 0,
@@ -92,7 +104,19 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-function startNode(port: number, dir: string, args: readonly string[]): RedisNode {
+interface NodeOptions {
+  /** The TLS port the node also listens on. */
+  tlsPort?: number | undefined;
+  /** The `default` user's password (what admin connections send). */
+  password?: string | undefined;
+}
+
+function startNode(
+  port: number,
+  dir: string,
+  args: readonly string[],
+  { tlsPort, password }: NodeOptions = {},
+): RedisNode {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     const proc = spawn('redis-server', [...args], {
@@ -115,7 +139,7 @@ function startNode(port: number, dir: string, args: readonly string[]): RedisNod
       if (proc.exitCode !== null) {
         throw new Error(`redis-server on port ${port} exited (${proc.exitCode}): ${stderr}`);
       }
-      if (await answers(port)) return;
+      if (await answers(port, password)) return;
       await sleep(50);
     }
     throw new Error(`redis-server on port ${port} did not answer within 10 s`);
@@ -131,11 +155,12 @@ function startNode(port: number, dir: string, args: readonly string[]): RedisNod
   return {
     port,
     address: `127.0.0.1:${port}`,
+    ...(tlsPort === undefined ? {} : { tlsPort }),
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
     kill,
     start,
-    admin: () => adminClient(port),
+    admin: () => adminClient(port, password),
   };
 }
 
@@ -152,6 +177,68 @@ function dataNodeArgs(port: number, dir: string): string[] {
     '--protected-mode', 'no',
     '--daemonize', 'no',
   ];
+}
+
+/**
+ * A TLS topology: every node also listens on a TLS port with `certs` (clients need no
+ * certificate of their own), and replication, the cluster bus and Sentinel use TLS.
+ */
+export interface TopologyOptions {
+  tls?: TestCertificates;
+  /**
+   * Data nodes require passwords: takedown connects as ACL user `username` with `password`;
+   * the harness and replication use the `default` user with another one (`adminPassword`), so
+   * a client that dropped the user name would be refused. Sentinels require `sentinelPassword`.
+   */
+  auth?: TopologyAuth;
+}
+
+export interface TopologyAuth {
+  username: string;
+  password: string;
+  sentinelPassword: string;
+}
+
+/** The `default` user's password: the harness's and replication's, not takedown's. */
+function adminPassword(auth: TopologyAuth | undefined): string | undefined {
+  return auth === undefined ? undefined : `${auth.password}-default`;
+}
+
+/** redis-server arguments: the `default` user's password, replication's, and takedown's user. */
+function authArgs(auth: TopologyAuth | undefined): string[] {
+  if (auth === undefined) return [];
+  // prettier-ignore
+  return [
+    '--requirepass', adminPassword(auth) as string,
+    '--masterauth', adminPassword(auth) as string,
+    '--user', auth.username, 'on', `>${auth.password}`, '~*', '&*', '+@all',
+  ];
+}
+
+/** What a takedown process sends to authenticate. */
+function authSettings(auth: TopologyAuth | undefined): Partial<RedisSettings> {
+  return auth === undefined ? {} : { username: auth.username, password: auth.password };
+}
+
+function authEnv(auth: TopologyAuth | undefined): Record<string, string> {
+  return auth === undefined ? {} : { REDIS_USERNAME: auth.username, REDIS_PASSWORD: auth.password };
+}
+
+/** What a takedown process needs to trust the topology's certificates. */
+function tlsSettings(certs: TestCertificates | undefined): Partial<RedisSettings> {
+  return certs === undefined ? {} : { tls: true, tlsCaFile: certs.caFile };
+}
+
+function tlsEnv(certs: TestCertificates | undefined): Record<string, string> {
+  return certs === undefined ? {} : { REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certs.caFile };
+}
+
+function pairsToLines(args: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i + 1 < args.length; i += 2) {
+    lines.push(`${(args[i] as string).replace(/^--/, '')} ${args[i + 1] as string}`);
+  }
+  return lines;
 }
 
 async function withAdmin<T>(node: RedisNode, fn: (client: Redis) => Promise<T>): Promise<T> {
@@ -215,8 +302,15 @@ async function slotOwner(node: RedisNode, slot: number): Promise<SlotOwner | und
   });
 }
 
-/** Starts 6 nodes, `redis-cli --cluster create … --cluster-replicas 1`, waits for a healthy cluster. */
-export async function startLocalCluster(): Promise<LocalCluster> {
+/**
+ * Starts 6 nodes, `redis-cli --cluster create … --cluster-replicas 1`, waits for a healthy
+ * cluster. With `tls`, the nodes announce the host name `localhost` (not an IP) to clients, as
+ * ElastiCache does, so a client that resolved names before connecting would fail the
+ * certificate check of a certificate issued for names only.
+ */
+export async function startLocalCluster(options: TopologyOptions = {}): Promise<LocalCluster> {
+  const certs = options.tls;
+  const auth = options.auth;
   const dir = await mkdtemp(join(tmpdir(), 'takedown-cluster-'));
   const nodes: RedisNode[] = [];
   const close = async (): Promise<void> => {
@@ -226,6 +320,14 @@ export async function startLocalCluster(): Promise<LocalCluster> {
   try {
     for (let i = 0; i < 6; i++) {
       const port = await freeClusterPort();
+      const tlsPort = certs === undefined ? undefined : await freePort();
+      // prettier-ignore
+      const tls = tlsPort === undefined || certs === undefined ? [] : [
+        ...redisTlsArgs(tlsPort, certs),
+        '--tls-cluster', 'yes',
+        '--cluster-announce-hostname', 'localhost',
+        '--cluster-preferred-endpoint-type', 'hostname',
+      ];
       // prettier-ignore
       const node = startNode(port, dir, [
         ...dataNodeArgs(port, dir),
@@ -234,7 +336,9 @@ export async function startLocalCluster(): Promise<LocalCluster> {
         '--cluster-node-timeout', '2000',
         // A replica takes over however long it was cut off (the test decides when).
         '--cluster-replica-validity-factor', '0',
-      ]);
+        ...tls,
+        ...authArgs(auth),
+      ], { tlsPort, password: adminPassword(auth) });
       nodes.push(node);
       await node.start();
     }
@@ -247,6 +351,7 @@ export async function startLocalCluster(): Promise<LocalCluster> {
         '--cluster-replicas',
         '1',
         '--cluster-yes',
+        ...(auth === undefined ? [] : ['-a', adminPassword(auth) as string, '--no-auth-warning']),
       ],
       { encoding: 'utf8', timeout: 60_000 },
     );
@@ -322,13 +427,19 @@ export async function startLocalCluster(): Promise<LocalCluster> {
   };
   const settings: RedisSettings = {
     ...toRedisSettings('redis://127.0.0.1:6379'),
-    clusterNodes: nodes.map((n) => n.address),
+    ...tlsSettings(certs),
+    ...authSettings(auth),
+    clusterNodes: nodes.map((n) => clientAddress(n)),
   };
 
   return {
     nodes,
     settings,
-    env: { REDIS_CLUSTER_NODES: settings.clusterNodes.join(',') },
+    env: {
+      REDIS_CLUSTER_NODES: settings.clusterNodes.join(','),
+      ...tlsEnv(certs),
+      ...authEnv(auth),
+    },
     masterOf,
     async otherMasterThan(key) {
       const owner = await masterOf(key);
@@ -400,8 +511,18 @@ export interface LocalSentinel {
   close(): Promise<void>;
 }
 
-/** A master, a replica and 3 Sentinels (quorum 2), each Sentinel with a writable config file. */
-export async function startLocalSentinel(): Promise<LocalSentinel> {
+/**
+ * A master, a replica and 3 Sentinels (quorum 2), each Sentinel with a writable config file.
+ * With `tls`, replication and the Sentinels use the TLS ports, so the Sentinels name the
+ * master by its TLS port.
+ */
+export async function startLocalSentinel(options: TopologyOptions = {}): Promise<LocalSentinel> {
+  const certs = options.tls;
+  const auth = options.auth;
+  const tlsPortFor = async (): Promise<number | undefined> =>
+    certs === undefined ? undefined : freePort();
+  const withTls = (tlsPort: number | undefined): string[] =>
+    tlsPort === undefined || certs === undefined ? [] : redisTlsArgs(tlsPort, certs);
   const dir = await mkdtemp(join(tmpdir(), 'takedown-sentinel-'));
   const dataNodes: RedisNode[] = [];
   const sentinels: RedisNode[] = [];
@@ -412,20 +533,37 @@ export async function startLocalSentinel(): Promise<LocalSentinel> {
   const name = SENTINEL_MASTER_NAME;
   try {
     const masterPort = await freePort();
-    const master = startNode(masterPort, dir, dataNodeArgs(masterPort, dir));
+    const masterTlsPort = await tlsPortFor();
+    const master = startNode(
+      masterPort,
+      dir,
+      [...dataNodeArgs(masterPort, dir), ...withTls(masterTlsPort), ...authArgs(auth)],
+      { tlsPort: masterTlsPort, password: adminPassword(auth) },
+    );
     dataNodes.push(master);
     await master.start();
+    // Replicas and Sentinels reach the master where clients do: its TLS port under TLS.
+    const masterClientPort = masterTlsPort ?? masterPort;
     const replicaPort = await freePort();
-    const replica = startNode(replicaPort, dir, [
-      ...dataNodeArgs(replicaPort, dir),
-      '--replicaof',
-      '127.0.0.1',
-      String(masterPort),
-    ]);
+    const replicaTlsPort = await tlsPortFor();
+    const replica = startNode(
+      replicaPort,
+      dir,
+      [
+        ...dataNodeArgs(replicaPort, dir),
+        ...withTls(replicaTlsPort),
+        ...authArgs(auth),
+        '--replicaof',
+        '127.0.0.1',
+        String(masterClientPort),
+      ],
+      { tlsPort: replicaTlsPort, password: adminPassword(auth) },
+    );
     dataNodes.push(replica);
     await replica.start();
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
+      const tlsPort = await tlsPortFor();
       const file = join(dir, `sentinel-${port}.conf`);
       // Sentinel rewrites its config file (known replicas, epochs): it must be writable.
       await writeFile(
@@ -436,14 +574,27 @@ export async function startLocalSentinel(): Promise<LocalSentinel> {
           'protected-mode no',
           'daemonize no',
           `dir ${dir}`,
-          `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2`,
+          // Flag/value pairs as config lines: `--tls-port 123` → `tls-port 123`.
+          ...pairsToLines(withTls(tlsPort)),
+          `sentinel monitor ${name} 127.0.0.1 ${masterClientPort} 2`,
           `sentinel down-after-milliseconds ${name} 1000`,
           `sentinel failover-timeout ${name} 5000`,
           `sentinel parallel-syncs ${name} 1`,
+          // The data nodes' password; the Sentinels' own, and what they send to each other.
+          ...(auth === undefined
+            ? []
+            : [
+                `sentinel auth-pass ${name} ${adminPassword(auth) as string}`,
+                `requirepass ${auth.sentinelPassword}`,
+                `sentinel sentinel-pass ${auth.sentinelPassword}`,
+              ]),
           '',
         ].join('\n'),
       );
-      const sentinel = startNode(port, dir, [file, '--sentinel']);
+      const sentinel = startNode(port, dir, [file, '--sentinel'], {
+        tlsPort,
+        password: auth?.sentinelPassword,
+      });
       sentinels.push(sentinel);
       await sentinel.start();
     }
@@ -473,7 +624,8 @@ export async function startLocalSentinel(): Promise<LocalSentinel> {
   }
 
   const byPort = (port: number): RedisNode => {
-    const node = dataNodes.find((n) => n.port === port);
+    // In a TLS topology the Sentinels name the TLS port.
+    const node = dataNodes.find((n) => n.port === port || n.tlsPort === port);
     if (node === undefined) throw new Error(`no data node on port ${port}`);
     return node;
   };
@@ -484,7 +636,12 @@ export async function startLocalSentinel(): Promise<LocalSentinel> {
     });
   const settings: RedisSettings = {
     ...toRedisSettings('redis://127.0.0.1:6379'),
-    sentinels: sentinels.map((s) => s.address),
+    ...tlsSettings(certs),
+    ...authSettings(auth),
+    ...(auth === undefined ? {} : { sentinelPassword: auth.sentinelPassword }),
+    sentinels: sentinels.map((s) =>
+      s.tlsPort === undefined ? s.address : `127.0.0.1:${s.tlsPort}`,
+    ),
     sentinelName: name,
   };
 
@@ -495,6 +652,9 @@ export async function startLocalSentinel(): Promise<LocalSentinel> {
     env: {
       REDIS_SENTINELS: settings.sentinels.join(','),
       REDIS_SENTINEL_NAME: name,
+      ...tlsEnv(certs),
+      ...authEnv(auth),
+      ...(auth === undefined ? {} : { REDIS_SENTINEL_PASSWORD: auth.sentinelPassword }),
     },
     master: async () => byPort(await namedMaster(sentinels[0] as RedisNode)),
     async failover() {
