@@ -1,8 +1,9 @@
 /**
  * Ends the process with `code` once the command is done. Normally the event loop is empty and
- * the process exits at once; but a handle a frozen Redis leaves behind (a Cluster node's socket
- * mid-failover, a reconnect timer) must not keep a finished command alive, so after `graceMs`
- * it exits anyway. Output is already written (stdout and stderr to pipes and files are
+ * the process exits at once; but a handle a frozen Redis leaves behind must not keep a finished
+ * command alive, so after `graceMs` it exits anyway. Our own connections are closed sockets and
+ * all (dropRedis); what remains is ioredis's own: a Cluster's slot-refresh connection to a
+ * frozen node is only half-closed, and stays open until that node wakes up. Output is already written (stdout and stderr to pipes and files are
  * synchronous on Linux). For the composition root (bin/takedown.js) only.
  */
 export function exitWhenDone(

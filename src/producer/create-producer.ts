@@ -6,6 +6,7 @@ import {
   checkEvictionPolicy,
   connectRedis,
   describeRedis,
+  dropRedis,
   quitRedis,
   settleWithin,
   toRedisSettings,
@@ -160,7 +161,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
         logger,
       });
     } catch (err) {
-      client.disconnect();
+      dropRedis(client);
       throw err;
     }
   }
@@ -191,7 +192,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   } catch (err) {
     // Redis did not answer: nothing to flush, so the connection is dropped at once.
     void Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
-    client.disconnect();
+    dropRedis(client);
     throw new RedisUnavailableError(safeUrl, err instanceof Error ? err.message : String(err), {
       cause: err,
     });
@@ -250,7 +251,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
         const closed = Promise.allSettled([queue.close(), dlq.close(), enforcement.close()]);
         if (unreachable) {
           // Redis just failed a call: nothing to flush, and a QUIT would only wait for it.
-          client.disconnect();
+          dropRedis(client);
           await settleWithin(closed, CLOSE_TIMEOUT_MS);
           return;
         }

@@ -4,6 +4,7 @@ import type { RedisClient, RedisRole } from './create-redis-connection.js';
 import { explainConnectError } from './explain-connect-error.js';
 import { redisModeOf, toRedisSettings, usesTls } from './redis-settings.js';
 import type { RedisTarget } from './redis-settings.js';
+import { dropRedis } from './drop-redis.js';
 
 export interface ConnectRedisOptions {
   role: RedisRole;
@@ -34,7 +35,7 @@ export async function connectRedis(
   try {
     await waitUntilReady(client, readyWithinMs);
   } catch (err) {
-    client.disconnect();
+    dropRedis(client);
     // ioredis's Cluster swallows why its seed nodes failed ("Connection is closed."): ask them
     // one by one, as a single server, to find the reason (a TLS certificate, a wrong port).
     const seedError =
@@ -64,7 +65,7 @@ async function seedNodeError(target: RedisTarget, timeoutMs: number): Promise<Er
       } catch (e) {
         return reason ?? (e as Error);
       } finally {
-        probe.disconnect();
+        dropRedis(probe);
       }
     }),
   );

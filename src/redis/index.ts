@@ -25,5 +25,6 @@ export {
   type RedisTarget,
 } from './redis-settings.js';
 export { keyHolders, scanKeys } from './scan-keys.js';
+export { dropRedis } from './drop-redis.js';
 export { quitRedis } from './quit-redis.js';
 export { settleWithin } from './settle-within.js';

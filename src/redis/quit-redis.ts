@@ -1,5 +1,6 @@
 import type { RedisClient } from './create-redis-connection.js';
 import { settleWithin } from './settle-within.js';
+import { dropRedis } from './drop-redis.js';
 
 /**
  * Closes an ioredis client without hanging: QUIT when connected (pending replies are flushed),
@@ -9,12 +10,12 @@ import { settleWithin } from './settle-within.js';
 export async function quitRedis(client: RedisClient, timeoutMs = 2000): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
-    client.disconnect();
+    dropRedis(client);
     return;
   }
   const quit = client.quit().catch(() => undefined);
   await settleWithin(quit, timeoutMs);
   // Also after a QUIT: in Sentinel mode only disconnect() closes the connections to the
   // Sentinels (failover detection), which would otherwise keep the process alive.
-  client.disconnect();
+  dropRedis(client);
 }

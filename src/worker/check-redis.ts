@@ -4,6 +4,7 @@ import {
   checkEvictionPolicy,
   connectRedis,
   describeRedis,
+  dropRedis,
   toRedisSettings,
 } from '../redis/index.js';
 import type { RedisClient, RedisTarget } from '../redis/index.js';
@@ -53,6 +54,6 @@ export async function checkRedis(
     });
     return { maxmemoryPolicy };
   } finally {
-    probe?.disconnect();
+    if (probe !== undefined) dropRedis(probe);
   }
 }

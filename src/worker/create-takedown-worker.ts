@@ -17,7 +17,7 @@ import type { CallClass } from '../agora/index.js';
 import { withRateLimit } from './rate-limited-api.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { createReconciler } from './reconciler.js';
-import { quitRedis } from '../redis/index.js';
+import { dropRedis, quitRedis } from '../redis/index.js';
 import { settleWithin } from '../redis/index.js';
 import type { Reconciler } from './reconciler.js';
 import { jobTiming, safeHook } from './worker-hooks.js';
@@ -257,7 +257,7 @@ export async function createTakedownWorker(
   } catch (err) {
     await worker.close(true).catch(() => undefined);
     await Promise.allSettled([queue.close(), dlq.close()]);
-    connection.disconnect();
+    dropRedis(connection);
     throw err;
   }
   reconciler.start();
@@ -316,7 +316,7 @@ export async function createTakedownWorker(
     }
     if (!result.abandoned) await running;
     await settleWithin(Promise.allSettled([queue.close(), dlq.close()]), RELEASE_TIMEOUT_MS);
-    if (result.abandoned) connection.disconnect();
+    if (result.abandoned) dropRedis(connection);
     else await quitRedis(connection, RELEASE_TIMEOUT_MS);
     return result;
   };

@@ -8,7 +8,8 @@ import {
   takedownsThrough,
 } from '../support/redis-failover-scenarios.js';
 import type { Topology } from '../support/redis-failover-scenarios.js';
-import { connectRedis, scanKeys } from '../../src/redis/index.js';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis, dropRedis, scanKeys } from '../../src/redis/index.js';
 import { startLocalCluster } from '../support/redis-topology.js';
 import { waitFor } from '../support/wait-for.js';
 import type { LocalCluster, RedisNode } from '../support/redis-topology.js';
@@ -62,6 +63,23 @@ describe('chaos: Redis Cluster (3 masters, 1 replica each, from redis-server)', 
     } finally {
       await Promise.all(keys.map((k) => client.del(k)));
       client.disconnect();
+    }
+  });
+
+  it('dropRedis closes the socket of every node at once, not only the seed', async () => {
+    const client = await connectRedis(cluster.settings, {
+      role: 'producer',
+      connectTimeoutMs: 5000,
+    });
+    client.on('error', () => undefined);
+    // A command on each master, so that a connection to each exists.
+    const masters = (client as Cluster).nodes('master');
+    await Promise.all(masters.map((m) => m.ping()));
+    const nodes = (client as Cluster).nodes('all');
+    expect(nodes.length).toBeGreaterThanOrEqual(3);
+    dropRedis(client);
+    for (const node of nodes) {
+      expect((node.stream as Redis['stream'] | undefined)?.destroyed ?? true).toBe(true);
     }
   });
 

@@ -15,6 +15,10 @@ export interface LocalRedis {
   restart(): Promise<void>;
   /** Stops it and removes its data directory. */
   close(): Promise<void>;
+  /** Freezes the process (SIGSTOP): its sockets stay open but it answers nothing. */
+  pause(): void;
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void;
 }
 
 export const REDIS_INSTALL_HINT =
@@ -122,6 +126,7 @@ export async function startLocalRedis(options: StartLocalRedisOptions = {}): Pro
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGCONT');
     proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
     await exited;
   };
@@ -136,6 +141,8 @@ export async function startLocalRedis(options: StartLocalRedisOptions = {}): Pro
     dir,
     stop,
     restart: start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     close: async () => {
       await stop();
       await rm(dir, { recursive: true, force: true });

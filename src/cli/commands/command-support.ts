@@ -14,6 +14,7 @@ import {
   checkEvictionPolicy,
   connectRedis,
   describeRedis,
+  quitRedis,
   toRedisSettings,
 } from '../../redis/index.js';
 import type { RedisClient } from '../../redis/index.js';
@@ -181,7 +182,8 @@ export async function withRedis<T>(
   } catch (err) {
     throw toCliError(err, what);
   } finally {
-    await redis.quit().catch(() => redis.disconnect());
+    // Bounded, sockets included: a frozen node must not keep the command from exiting.
+    await quitRedis(redis);
   }
 }
 
