@@ -265,8 +265,8 @@ export async function createTakedownWorker(
   let closing: Promise<CloseResult> | undefined;
   const close = async (closeOptions: CloseOptions = {}): Promise<CloseResult> => {
     const result: CloseResult = { timedOut: false, abandoned: false };
-    await reconciler.close();
-    // Stops fetching at once; resolves when the active jobs have finished.
+    // Stops fetching at once (the deadline counts from here); resolves when the active jobs
+    // have finished.
     const closed = worker.close().then(
       () => 'closed' as const,
       (err: unknown) => {
@@ -274,6 +274,8 @@ export async function createTakedownWorker(
         return 'closed' as const;
       },
     );
+    // Meanwhile, bounded: a reconciler pass in flight waits on Redis, which may be away.
+    const reconcilerClosed = settleWithin(reconciler.close(), RELEASE_TIMEOUT_MS);
     const deadlineMs = closeOptions.deadlineMs;
     if (deadlineMs !== undefined) {
       const timer = new AbortController();
@@ -305,19 +307,26 @@ export async function createTakedownWorker(
           result.abandoned = true;
           logger.error(
             {},
-            'jobs did not return after cancelling: leaving them to the stalled-job check',
+            'the worker did not finish closing after cancelling (jobs still running, or Redis unreachable): any job still active is left to the stalled-job check',
           );
           // Hangs while Redis is unreachable; the connection is dropped below anyway.
-          await settleWithin(worker.disconnect(), RELEASE_TIMEOUT_MS);
+          void worker.disconnect().catch(() => undefined);
         }
       }
     } else {
       await closed;
     }
-    if (!result.abandoned) await running;
-    await settleWithin(Promise.allSettled([queue.close(), dlq.close()]), RELEASE_TIMEOUT_MS);
-    if (result.abandoned) dropRedis(connection);
-    else await quitRedis(connection, RELEASE_TIMEOUT_MS);
+    await reconcilerClosed;
+    const queuesClosed = Promise.allSettled([queue.close(), dlq.close()]);
+    if (result.abandoned) {
+      // Giving up: the process exits soon, and waiting on a Redis that does not answer only
+      // delays it.
+      dropRedis(connection);
+      return result;
+    }
+    await running;
+    await settleWithin(queuesClosed, RELEASE_TIMEOUT_MS);
+    await quitRedis(connection, RELEASE_TIMEOUT_MS);
     return result;
   };
 

@@ -86,23 +86,28 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
 
   // Everything opened below, closed in reverse order (on a failed start, and at shutdown).
   const closers: { what: string; close: () => Promise<void> }[] = [];
-  /** Closes everything; false when some resource did not close in time (it may still be open). */
-  const closeAll = async (): Promise<boolean> => {
+  const closeOne = async ({ what, close }: (typeof closers)[number]): Promise<boolean> => {
+    // Bounded: with Redis unreachable a QUIT or a BullMQ close can wait forever, and nothing
+    // is lost by dropping a handle at exit.
+    const settled = await settleWithin(
+      close().catch((err: unknown) => {
+        logger.warn({ err: messageOf(err), what }, 'error while closing');
+      }),
+      CLOSE_TIMEOUT_MS,
+    );
+    if (!settled) logger.warn({ what, timeoutMs: CLOSE_TIMEOUT_MS }, 'gave up waiting to close');
+    return settled;
+  };
+  /**
+   * Closes everything, in reverse order; false when some resource did not close in time (it may
+   * still be open). `together`: all at once, one bound for all (Redis is unreachable, so each
+   * would wait out its bound in turn).
+   */
+  const closeAll = async (together = false): Promise<boolean> => {
+    const open = closers.splice(0).reverse();
+    if (together) return (await Promise.all(open.map(closeOne))).every(Boolean);
     let allClosed = true;
-    for (const { what, close } of closers.splice(0).reverse()) {
-      // Bounded: with Redis unreachable a QUIT or a BullMQ close can wait forever, and nothing
-      // is lost by dropping a handle at exit.
-      const settled = await settleWithin(
-        close().catch((err: unknown) => {
-          logger.warn({ err: messageOf(err), what }, 'error while closing');
-        }),
-        CLOSE_TIMEOUT_MS,
-      );
-      if (!settled) {
-        allClosed = false;
-        logger.warn({ what, timeoutMs: CLOSE_TIMEOUT_MS }, 'gave up waiting to close');
-      }
-    }
+    for (const closer of open) if (!(await closeOne(closer))) allClosed = false;
     return allClosed;
   };
 
@@ -240,7 +245,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
 
   const result = await takedownWorker.close({ deadlineMs: config.worker.shutdownTimeoutMs });
   // The ops server stays up while jobs finish (scrapes, /readyz 503); then it goes with the rest.
-  const allClosed = await closeAll();
+  const allClosed = await closeAll(result.abandoned);
   if (result.abandoned || !allClosed) {
     // With Redis unreachable, BullMQ keeps retrying in the background even after close and
     // would keep the process alive; a clean exit is not coming, so do not wait for one.
@@ -249,7 +254,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   if (result.abandoned) {
     logger.error(
       {},
-      'shutdown incomplete: some jobs stayed active and will be recovered by the stall check',
+      'shutdown incomplete: the worker did not close cleanly; any job still active will be recovered by the stall check',
     );
     return 1;
   }
