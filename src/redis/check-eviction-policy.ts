@@ -1,7 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { RedisClient } from './create-redis-connection.js';
 import { keyHolders } from './scan-keys.js';
 
-/** How long one node may take to answer CONFIG GET before the policy counts as unknown. */
+/** How long one node may take to tell its policy before it counts as unknown. */
 const CHECK_TIMEOUT_MS = 2000;
 
 /** `work`, or a rejection once CHECK_TIMEOUT_MS have passed (the timer keeps nothing alive). */
@@ -19,6 +20,23 @@ async function withinMs<T>(work: Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * One server's policy: CONFIG GET, or where CONFIG is disabled, renamed or not granted (managed
+ * Redis: ElastiCache, MemoryDB, Azure…), the `maxmemory_policy` line of INFO memory. Undefined
+ * when neither says; rejects when the server refuses both or does not answer.
+ */
+async function policyOf(node: Redis): Promise<string | undefined> {
+  try {
+    const reply = await node.call('CONFIG', 'GET', 'maxmemory-policy');
+    if (Array.isArray(reply) && typeof reply[1] === 'string') return reply[1];
+  } catch (err) {
+    // Only a refusal falls back to INFO; a connection that does not answer fails the check.
+    if ((err as Error).name !== 'ReplyError') throw err;
+  }
+  const info = await node.info('memory');
+  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
 }
 
 /** The only policy under which Redis never drops a key to make room. */
@@ -59,7 +77,8 @@ export interface CheckEvictionPolicyOptions {
  * Redis must not evict keys. Reads `maxmemory-policy` on every server that holds keys (each master
  * of a Cluster: one that evicts loses the takedowns of its slots) and throws EvictionPolicyError
  * when one is not `noeviction`, unless `allowEviction` (then it warns). Managed Redis often
- * disables or renames CONFIG: then the policy cannot be known, and it warns and goes on.
+ * disables or renames CONFIG: then INFO tells it. Where neither answers, the policy cannot be
+ * known, and it warns and goes on.
  * Resolves with the policy found (the first evicting one), or undefined when it could not be read.
  */
 export async function checkEvictionPolicy(
@@ -71,18 +90,15 @@ export async function checkEvictionPolicy(
   try {
     // Every node at once, each bounded: a master that does not answer (frozen in a failover)
     // must not hold the start for a command timeout; the command itself reports it unreachable.
-    const replies = await Promise.all(
-      keyHolders(client).map((node) => withinMs(node.call('CONFIG', 'GET', 'maxmemory-policy'))),
-    );
-    for (const reply of replies) {
-      const value = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
+    const policies = await Promise.all(keyHolders(client).map((node) => withinMs(policyOf(node))));
+    for (const value of policies) {
       if (value !== undefined && (policy === undefined || policy === NO_EVICTION)) policy = value;
     }
   } catch (err) {
     if (!options.allowEviction) {
       logger.warn(
         { redis: where, err: (err as Error).message },
-        `could not check Redis maxmemory-policy (CONFIG GET refused or not answered); make sure it is ${NO_EVICTION}, or jobs can be evicted`,
+        `could not check Redis maxmemory-policy (CONFIG GET and INFO refused or not answered); make sure it is ${NO_EVICTION}, or jobs can be evicted`,
       );
     }
     return undefined;

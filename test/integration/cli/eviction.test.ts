@@ -37,15 +37,19 @@ async function keyCount(url: string, prefix: string): Promise<number> {
 describe('no silent eviction: worker and CLI refuse a Redis that may evict takedowns', () => {
   let evicting: LocalRedis;
   let noConfig: LocalRedis;
+  let noConfigEvicting: LocalRedis;
   beforeAll(async () => {
-    [evicting, noConfig] = await Promise.all([
+    [evicting, noConfig, noConfigEvicting] = await Promise.all([
       startLocalRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] }),
-      // CONFIG disabled, as on many managed Redis services.
+      // CONFIG disabled, as on many managed Redis services: INFO still tells the policy.
       startLocalRedis({ args: ['--rename-command', 'CONFIG', ''] }),
+      startLocalRedis({
+        args: ['--rename-command', 'CONFIG', '', '--maxmemory-policy', 'volatile-lru'],
+      }),
     ]);
   });
   afterAll(async () => {
-    await Promise.all([evicting?.close(), noConfig?.close()]);
+    await Promise.all([evicting?.close(), noConfig?.close(), noConfigEvicting?.close()]);
   });
 
   it('every command exits 2 naming the policy and the fix, and writes nothing', async () => {
@@ -115,26 +119,32 @@ describe('no silent eviction: worker and CLI refuse a Redis that may evict taked
     }
   });
 
-  it('where CONFIG is disabled (managed Redis) they warn and go on', async () => {
+  it('where CONFIG is disabled (managed Redis) the policy comes from INFO: noeviction runs, an evicting one is refused', async () => {
     const prefix = uniquePrefix('evict-nc');
-    const run = await runTakedown(['stats', '--json'], {
+    const ok = await runTakedown(['stats', '--json'], {
       env: { REDIS_URL: noConfig.url, AGORA_APP_ID: APP_ID, TAKEDOWN_PREFIX: prefix },
     });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/could not check Redis maxmemory-policy/);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toMatch(/could not check Redis maxmemory-policy/);
+
+    const refused = await runTakedown(COMMANDS[0] as string[], {
+      env: { REDIS_URL: noConfigEvicting.url, AGORA_APP_ID: APP_ID, TAKEDOWN_PREFIX: prefix },
+    });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('has maxmemory-policy volatile-lru');
+    expect(await keyCount(noConfigEvicting.url, prefix)).toBe(0);
 
     const worker = spawnWorker({
-      redisUrl: noConfig.url,
+      redisUrl: noConfigEvicting.url,
       prefix,
       agoraBaseUrl: 'http://127.0.0.1:9',
       customerId: WORKER_ENV.AGORA_CUSTOMER_ID,
       customerSecret: WORKER_ENV.AGORA_CUSTOMER_SECRET,
     });
     try {
-      await worker.ready();
-      expect(worker.logs.map((l) => l.msg)).toContainEqual(
-        expect.stringMatching(/could not check Redis maxmemory-policy/),
-      );
+      const exit = await worker.exited;
+      expect(exit.code).toBe(2);
+      expect(worker.stderr()).toContain('has maxmemory-policy volatile-lru');
     } finally {
       await worker.close();
     }

@@ -29,17 +29,34 @@ function recordingLogger(lines: Logged[]): LoggerLike {
 }
 
 describe('start-up Redis check', () => {
-  /** A real redis-server that evicts (allkeys-lru), and one without CONFIG (as managed Redis). */
+  /**
+   * Real redis-servers: one that evicts (allkeys-lru); two without CONFIG (as managed Redis),
+   * one of them evicting; one whose user may run neither CONFIG nor INFO.
+   */
   let evicting: LocalRedis;
   let noConfig: LocalRedis;
+  let noConfigEvicting: LocalRedis;
+  let limited: LocalRedis;
+  const LIMITED_URL = (port: number): string => `redis://limited:limited-pw-1@127.0.0.1:${port}`;
   beforeAll(async () => {
-    [evicting, noConfig] = await Promise.all([
+    [evicting, noConfig, noConfigEvicting, limited] = await Promise.all([
       startLocalRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] }),
       startLocalRedis({ args: ['--rename-command', 'CONFIG', ''] }),
+      startLocalRedis({
+        args: ['--rename-command', 'CONFIG', '', '--maxmemory-policy', 'volatile-lru'],
+      }),
+      startLocalRedis({
+        args: ['--user', 'limited', 'on', '>limited-pw-1', '~*', '&*', '+@all', '-config', '-info'],
+      }),
     ]);
   });
   afterAll(async () => {
-    await Promise.all([evicting?.close(), noConfig?.close()]);
+    await Promise.all([
+      evicting?.close(),
+      noConfig?.close(),
+      noConfigEvicting?.close(),
+      limited?.close(),
+    ]);
   });
 
   it('accepts a noeviction Redis without a warning', async () => {
@@ -75,11 +92,28 @@ describe('start-up Redis check', () => {
     expect(warnings[0]?.msg).toMatch(/REDIS_ALLOW_EVICTION=true: running although/);
   });
 
-  it('warns that the policy could not be checked where CONFIG is disabled (managed Redis)', async () => {
+  it('where CONFIG is disabled (managed Redis), reads the policy from INFO: noeviction passes', async () => {
     const lines: Logged[] = [];
     expect(await checkRedis({ redis: noConfig.url, logger: recordingLogger(lines) })).toEqual({
-      maxmemoryPolicy: undefined,
+      maxmemoryPolicy: 'noeviction',
     });
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('where CONFIG is disabled, an evicting policy read from INFO is refused all the same', async () => {
+    const err = await checkRedis({
+      redis: noConfigEvicting.url,
+      logger: recordingLogger([]),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EvictionPolicyError);
+    expect(err).toMatchObject({ policy: 'volatile-lru' });
+  });
+
+  it('warns that the policy could not be checked where neither CONFIG nor INFO is allowed', async () => {
+    const lines: Logged[] = [];
+    expect(
+      await checkRedis({ redis: LIMITED_URL(limited.port), logger: recordingLogger(lines) }),
+    ).toEqual({ maxmemoryPolicy: undefined });
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
       expect.stringMatching(/could not check Redis maxmemory-policy/),
     ]);
