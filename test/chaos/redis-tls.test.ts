@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChaosWorld } from '../support/chaos-world.js';
-import { cli, createFailoverWorld, takedownsThrough } from '../support/redis-failover-scenarios.js';
+import {
+  cli,
+  createFailoverWorld,
+  takedownsSurviveFailover,
+  takedownsThrough,
+} from '../support/redis-failover-scenarios.js';
 import { clientAddress, startLocalCluster, startLocalSentinel } from '../support/redis-topology.js';
 import type { LocalCluster, LocalSentinel, TopologyAuth } from '../support/redis-topology.js';
 import { writeTestCertificates } from '../support/tls-certs.js';
@@ -82,6 +87,19 @@ describe('chaos: Redis Cluster over TLS with an ACL user (nodes announce host na
     expectNoSecret(stats.stdout + stats.stderr + worker.stdout() + worker.stderr());
   });
 
+  it('500 takedowns survive a CLUSTER FAILOVER over TLS (the new master is found by its announced name)', async () => {
+    world = await createFailoverWorld(
+      { settings: cluster.settings, env: cluster.env, hashTag: true },
+      { AGORA_DELETE_RPS: '150' },
+    );
+    const w = world;
+    await takedownsSurviveFailover(w, 'cluster failover, TLS', async () => {
+      const from = await cluster.masterOf(queueKey(w));
+      const to = await cluster.failover(queueKey(w));
+      return { from, to };
+    });
+  });
+
   it('a wrong password exits 1 without printing it', async () => {
     world = await createFailoverWorld({
       settings: cluster.settings,
@@ -124,5 +142,22 @@ describe('chaos: Redis Sentinel over TLS with passwords (Sentinels and data node
     });
     const { printed } = await takedownsThrough(world, { ...sentinel.env, ...VERBOSE });
     expectNoSecret(printed);
+  });
+
+  it('500 takedowns survive a SENTINEL FAILOVER over TLS', async () => {
+    world = await createFailoverWorld(
+      { settings: sentinel.settings, env: sentinel.env, hashTag: false },
+      { AGORA_DELETE_RPS: '150' },
+    );
+    await takedownsSurviveFailover(
+      world,
+      'sentinel failover, TLS',
+      async () => {
+        const from = await sentinel.master();
+        const to = await sentinel.failover();
+        return { from, to };
+      },
+      { asyncReplicationLoss: true },
+    );
   });
 });

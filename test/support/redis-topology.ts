@@ -67,6 +67,11 @@ async function freeClusterPort(): Promise<number> {
   throw new Error('no free port pair (P, P+10000) for a cluster node');
 }
 
+/** The port clients (and replicas, and Sentinels) use: the TLS one in a TLS topology. */
+function clientPort(node: RedisNode): number {
+  return node.tlsPort ?? node.port;
+}
+
 /** Where a takedown process connects to `node`: its TLS port by name in a TLS topology. */
 export function clientAddress(node: RedisNode): string {
   return node.tlsPort === undefined ? node.address : `localhost:${node.tlsPort}`;
@@ -658,18 +663,19 @@ export async function startLocalSentinel(options: TopologyOptions = {}): Promise
     },
     master: async () => byPort(await namedMaster(sentinels[0] as RedisNode)),
     async failover() {
+      // The Sentinels name a node by the port clients use: the TLS one in a TLS topology.
       const oldPort = await namedMaster(sentinels[0] as RedisNode);
-      const next = dataNodes.find((n) => n.port !== oldPort) as RedisNode;
+      const next = dataNodes.find((n) => clientPort(n) !== oldPort) as RedisNode;
       await withAdmin(sentinels[0] as RedisNode, (c) => c.call('SENTINEL', 'FAILOVER', name));
       await waitFor(
         async () => {
-          for (const s of sentinels) if ((await namedMaster(s)) !== next.port) return false;
+          for (const s of sentinels) if ((await namedMaster(s)) !== clientPort(next)) return false;
           const role = await withAdmin(next, (c) => c.role());
           if (role[0] !== 'master') return false;
           const info = await withAdmin(byPort(oldPort), (c) => c.info('replication'));
           return (
             infoField(info, 'role') === 'slave' &&
-            infoField(info, 'master_port') === String(next.port) &&
+            infoField(info, 'master_port') === String(clientPort(next)) &&
             infoField(info, 'master_link_status') === 'up'
           );
         },
