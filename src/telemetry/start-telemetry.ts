@@ -5,10 +5,11 @@ import {
   envDetector,
   resourceFromAttributes,
 } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { createTelemetry } from './create-telemetry.js';
 import type { Telemetry } from './create-telemetry.js';
+import { StderrSpanExporter } from './stderr-span-exporter.js';
 import { readTelemetrySettings } from './telemetry-settings.js';
 
 export interface StartTelemetryOptions {
@@ -25,7 +26,7 @@ let active: Telemetry | undefined;
  * Starts tracing when the standard OTEL_* variables ask for it (see telemetry-settings.ts):
  * registers a Node tracer provider (W3C trace-context propagation, async-local-storage context)
  * that batches spans to the OTLP/HTTP exporter (endpoint, headers, timeout from OTEL_EXPORTER_*)
- * or to the console. Returns undefined, registering nothing, when tracing is off. Like
+ * or, for `console`, as JSON lines on stderr. Returns undefined, registering nothing, when tracing is off. Like
  * OpenTelemetry's own registration this is process-wide: once per process, from a composition
  * root; {@link activeTelemetry} hands the result to code that opens queues later.
  */
@@ -34,7 +35,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry | unde
   const settings = readTelemetrySettings(options.env, options.defaultServiceName);
   if (!settings.enabled) return undefined;
   const exporter =
-    settings.exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
+    settings.exporter === 'console' ? new StderrSpanExporter() : new OTLPTraceExporter();
   const provider = new NodeTracerProvider({
     resource: defaultResource()
       .merge(resourceFromAttributes({ 'service.name': settings.serviceName }))
