@@ -317,15 +317,15 @@ export async function createTakedownWorker(
       await closed;
     }
     await reconcilerClosed;
-    const queuesClosed = Promise.allSettled([queue.close(), dlq.close()]);
     if (result.abandoned) {
       // Giving up: the process exits soon, and waiting on a Redis that does not answer only
       // delays it.
+      void Promise.allSettled([queue.close(), dlq.close()]);
       dropRedis(connection);
       return result;
     }
     await running;
-    await settleWithin(queuesClosed, RELEASE_TIMEOUT_MS);
+    await settleWithin(Promise.allSettled([queue.close(), dlq.close()]), RELEASE_TIMEOUT_MS);
     await quitRedis(connection, RELEASE_TIMEOUT_MS);
     return result;
   };
