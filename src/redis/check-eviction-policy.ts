@@ -22,21 +22,29 @@ async function withinMs<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** A server's policy, and whether CONFIG told it (or INFO, CONFIG being unavailable). */
+interface NodePolicy {
+  policy: string | undefined;
+  fromConfig: boolean;
+}
+
 /**
  * One server's policy: CONFIG GET, or where CONFIG is disabled, renamed or not granted (managed
  * Redis: ElastiCache, MemoryDB, Azure…), the `maxmemory_policy` line of INFO memory. Undefined
  * when neither says; rejects when the server refuses both or does not answer.
  */
-async function policyOf(node: Redis): Promise<string | undefined> {
+async function policyOf(node: Redis): Promise<NodePolicy> {
   try {
     const reply = await node.call('CONFIG', 'GET', 'maxmemory-policy');
-    if (Array.isArray(reply) && typeof reply[1] === 'string') return reply[1];
+    if (Array.isArray(reply) && typeof reply[1] === 'string') {
+      return { policy: reply[1], fromConfig: true };
+    }
   } catch (err) {
     // Only a refusal falls back to INFO; a connection that does not answer fails the check.
     if ((err as Error).name !== 'ReplyError') throw err;
   }
   const info = await node.info('memory');
-  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  return { policy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1], fromConfig: false };
 }
 
 /** The only policy under which Redis never drops a key to make room. */
@@ -77,8 +85,9 @@ export interface CheckEvictionPolicyOptions {
  * Redis must not evict keys. Reads `maxmemory-policy` on every server that holds keys (each master
  * of a Cluster: one that evicts loses the takedowns of its slots) and throws EvictionPolicyError
  * when one is not `noeviction`, unless `allowEviction` (then it warns). Managed Redis often
- * disables or renames CONFIG: then INFO tells it. Where neither answers, the policy cannot be
- * known, and it warns and goes on.
+ * disables or renames CONFIG: there it warns and goes on (issue "safety rails": managed Redis
+ * is warned, not refused), naming the policy INFO reports, and says nothing when that is
+ * `noeviction`. Where neither answers, the policy cannot be known, and it warns and goes on.
  * Resolves with the policy found (the first evicting one), or undefined when it could not be read.
  */
 export async function checkEvictionPolicy(
@@ -87,12 +96,16 @@ export async function checkEvictionPolicy(
 ): Promise<string | undefined> {
   const { logger, where } = options;
   let policy: string | undefined;
+  let fromConfig = true;
   try {
     // Every node at once, each bounded: a master that does not answer (frozen in a failover)
     // must not hold the start for a command timeout; the command itself reports it unreachable.
-    const policies = await Promise.all(keyHolders(client).map((node) => withinMs(policyOf(node))));
-    for (const value of policies) {
-      if (value !== undefined && (policy === undefined || policy === NO_EVICTION)) policy = value;
+    const found = await Promise.all(keyHolders(client).map((node) => withinMs(policyOf(node))));
+    for (const node of found) {
+      if (node.policy !== undefined && (policy === undefined || policy === NO_EVICTION)) {
+        policy = node.policy;
+        fromConfig = node.fromConfig;
+      }
     }
   } catch (err) {
     if (!options.allowEviction) {
@@ -113,6 +126,13 @@ export async function checkEvictionPolicy(
     return undefined;
   }
   if (policy === NO_EVICTION) return policy;
+  if (!options.allowEviction && !fromConfig) {
+    logger.warn(
+      { redis: where, maxmemoryPolicy: policy },
+      `Redis reports maxmemory-policy ${policy} (read from INFO; CONFIG is not available, as on managed Redis): under memory pressure it may evict queued takedowns and lose them without a DLQ entry; set maxmemory-policy ${NO_EVICTION} in your provider's parameter group`,
+    );
+    return policy;
+  }
   if (!options.allowEviction) throw new EvictionPolicyError(policy, where);
   logger.warn(
     { redis: where, maxmemoryPolicy: policy },

@@ -100,13 +100,15 @@ describe('start-up Redis check', () => {
     expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
   });
 
-  it('where CONFIG is disabled, an evicting policy read from INFO is refused all the same', async () => {
-    const err = await checkRedis({
-      redis: noConfigEvicting.url,
-      logger: recordingLogger([]),
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EvictionPolicyError);
-    expect(err).toMatchObject({ policy: 'volatile-lru' });
+  it('where CONFIG is disabled, an evicting policy read from INFO is warned about by name (managed Redis is warned, not refused)', async () => {
+    const lines: Logged[] = [];
+    expect(
+      await checkRedis({ redis: noConfigEvicting.url, logger: recordingLogger(lines) }),
+    ).toEqual({ maxmemoryPolicy: 'volatile-lru' });
+    const warnings = lines.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.obj).toMatchObject({ maxmemoryPolicy: 'volatile-lru' });
+    expect(warnings[0]?.msg).toMatch(/maxmemory-policy volatile-lru \(read from INFO/);
   });
 
   it('warns that the policy could not be checked where neither CONFIG nor INFO is allowed', async () => {
