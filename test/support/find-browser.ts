@@ -16,15 +16,16 @@ export const BROWSER_INSTALL_HINT = [
   '`bash .ci/run` installs Debian’s chromium before it runs them.',
 ].join('\n');
 
-/** Where distributions put the browser, most common first (the first that exists wins). */
-export const LINUX_BROWSER_PATHS = [
-  '/usr/bin/chromium', // Debian
-  '/usr/bin/chromium-browser', // Ubuntu (deb), Fedora
-  '/snap/bin/chromium', // Ubuntu (snap)
-  '/usr/lib/chromium/chromium', // Debian (the binary behind the wrapper)
-  '/usr/lib64/chromium-browser/chromium-browser', // Fedora (the binary behind the wrapper)
-  '/usr/bin/google-chrome-stable',
-  '/usr/bin/google-chrome',
+/**
+ * The browser's command name on Linux, most common first (the first found on PATH wins), looked
+ * up as `command -v` does, wherever the distribution puts it: `chromium` (Debian, Arch),
+ * `chromium-browser` (Ubuntu's deb, Fedora; snap puts it on PATH as `chromium`), Google Chrome.
+ */
+export const LINUX_BROWSER_COMMANDS = [
+  'chromium',
+  'chromium-browser',
+  'google-chrome-stable',
+  'google-chrome',
 ];
 
 export const MACOS_BROWSER_PATHS = [
@@ -38,8 +39,14 @@ export interface FindBrowserOptions {
   exists?: (path: string) => boolean;
 }
 
+/** Every `dir/command` of PATH, in PATH's order for each command in turn. */
+function onPath(commands: readonly string[], path: string | undefined): string[] {
+  const dirs = (path ?? '').split(':').filter((d) => d !== '');
+  return commands.flatMap((command) => dirs.map((dir) => `${dir.replace(/\/+$/, '')}/${command}`));
+}
+
 /**
- * Picks the browser portably: CHROMIUM_PATH, then the usual Linux paths, then macOS Chrome, then
+ * Picks the browser portably: CHROMIUM_PATH, then the Linux commands on PATH, then macOS Chrome, then
  * playwright-core's `chrome` channel (Chrome where Google's installer puts it). A CHROMIUM_PATH
  * that does not exist is an error rather than a silent fallback: the caller asked for that one.
  */
@@ -56,7 +63,11 @@ export function findBrowser(options: FindBrowserOptions = {}): BrowserChoice {
     return { kind: 'path', executablePath: explicit, source: 'CHROMIUM_PATH' };
   }
   const candidates =
-    platform === 'darwin' ? MACOS_BROWSER_PATHS : platform === 'linux' ? LINUX_BROWSER_PATHS : [];
+    platform === 'darwin'
+      ? MACOS_BROWSER_PATHS
+      : platform === 'linux'
+        ? onPath(LINUX_BROWSER_COMMANDS, env.PATH)
+        : [];
   const found = candidates.find((path) => exists(path));
   if (found) return { kind: 'path', executablePath: found, source: found };
   return { kind: 'channel', channel: 'chrome', source: "playwright-core channel 'chrome'" };

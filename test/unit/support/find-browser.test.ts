@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { findBrowser, LINUX_BROWSER_PATHS } from '../../support/find-browser.js';
+import { findBrowser, LINUX_BROWSER_COMMANDS } from '../../support/find-browser.js';
 
-// The discovery logic is checked against a fake filesystem (`exists`): no browser is needed,
-// and the paths come from the list the finder searches.
-const [DEBIAN, UBUNTU_FEDORA, UBUNTU_SNAP] = LINUX_BROWSER_PATHS as [string, string, string];
+// The discovery logic is checked against a fake filesystem (`exists`) and a made-up PATH: no
+// browser is needed, and the commands come from the list the finder searches.
+const PATH = '/opt/fake/bin:/opt/fake/snap/bin';
+const [CHROMIUM, CHROMIUM_BROWSER] = LINUX_BROWSER_COMMANDS as [string, string];
+const DEBIAN = `/opt/fake/bin/${CHROMIUM}`;
+const UBUNTU_FEDORA = `/opt/fake/bin/${CHROMIUM_BROWSER}`;
+const UBUNTU_SNAP = `/opt/fake/snap/bin/${CHROMIUM}`;
+const EVERY_CANDIDATE = LINUX_BROWSER_COMMANDS.flatMap((c) => [
+  `/opt/fake/bin/${c}`,
+  `/opt/fake/snap/bin/${c}`,
+]);
 
 const only =
   (...present: string[]) =>
@@ -14,7 +22,7 @@ describe('findBrowser', () => {
   it('takes CHROMIUM_PATH first, over any installed browser', () => {
     expect(
       findBrowser({
-        env: { CHROMIUM_PATH: '/opt/my/chrome' },
+        env: { CHROMIUM_PATH: '/opt/my/chrome', PATH },
         platform: 'linux',
         exists: only('/opt/my/chrome', DEBIAN),
       }),
@@ -24,7 +32,7 @@ describe('findBrowser', () => {
   it('fails naming CHROMIUM_PATH and how to install a browser when that path does not exist', () => {
     expect(() =>
       findBrowser({
-        env: { CHROMIUM_PATH: '/nope/chrome' },
+        env: { CHROMIUM_PATH: '/nope/chrome', PATH },
         platform: 'linux',
         exists: only(DEBIAN),
       }),
@@ -36,15 +44,15 @@ describe('findBrowser', () => {
     ['Ubuntu / Fedora', UBUNTU_FEDORA],
     ['Ubuntu snap', UBUNTU_SNAP],
   ])('finds %s’s chromium at %s', (_distro, path) => {
-    expect(findBrowser({ env: {}, platform: 'linux', exists: only(path) })).toMatchObject({
+    expect(findBrowser({ env: { PATH }, platform: 'linux', exists: only(path) })).toMatchObject({
       kind: 'path',
       executablePath: path,
     });
   });
 
-  it('prefers the Debian path when several exist', () => {
+  it('prefers the Debian command when several exist', () => {
     expect(
-      findBrowser({ env: {}, platform: 'linux', exists: only(...LINUX_BROWSER_PATHS) }),
+      findBrowser({ env: { PATH }, platform: 'linux', exists: only(...EVERY_CANDIDATE) }),
     ).toMatchObject({ executablePath: DEBIAN });
   });
 
@@ -56,7 +64,7 @@ describe('findBrowser', () => {
   });
 
   it("falls back to playwright-core's chrome channel when no known path exists", () => {
-    expect(findBrowser({ env: {}, platform: 'linux', exists: only() })).toMatchObject({
+    expect(findBrowser({ env: { PATH }, platform: 'linux', exists: only() })).toMatchObject({
       kind: 'channel',
       channel: 'chrome',
     });
