@@ -9,6 +9,7 @@ import type { LogLine, WorkerProcess } from '../support/worker-process.js';
 const TAKEDOWNS = 240;
 const ATTEMPTS = 10;
 const SHORT_DEADLINE_MS = 300;
+const CALL_LATENCY_MS = 300;
 /** The worker's cancel grace after the deadline (CloseOptions.cancelGraceMs default) plus slack. */
 const EXIT_BOUND_MS = SHORT_DEADLINE_MS + 2000 + 3000;
 
@@ -21,8 +22,10 @@ describe('chaos 6: worker SIGTERM during a batch with a short deadline', () => {
     world = await createChaosWorld({
       redisUrl: redisUrl(),
       attempts: ATTEMPTS,
-      // Every call takes 150 ms, so a takedown takes about a second: jobs are always mid-flight.
-      simulator: { latencyMs: 150 },
+      // Every call takes 300 ms: after resolve a job still makes two calls (600 ms) before it
+      // parks for verify's settle (parked, it is no longer active), so it is still active when
+      // the 300 ms deadline passes. At 150 ms the two calls could end just before the deadline.
+      simulator: { latencyMs: CALL_LATENCY_MS },
       workerEnv: {
         WORKER_CONCURRENCY: '10',
         WORKER_LOCK_DURATION_MS: '3000',
@@ -47,8 +50,8 @@ describe('chaos 6: worker SIGTERM during a batch with a short deadline', () => {
       [graceful, impatient].map((w) => w.waitForLog(isStarted, 30_000, 'a takedown started')),
     );
     await sleep(500);
-    // Signal right after the worker took a fresh job: after resolve it still needs >= 3 calls of
-    // 150 ms plus verify's delay, so it is surely still active when the 300 ms deadline passes.
+    // Signal right after the worker took a fresh job: after resolve it still needs revoke-key and
+    // disconnect (2 × CALL_LATENCY_MS) before it parks, so it is still active at the deadline.
     const mark = graceful.logs.length;
     await graceful.waitForLog(
       (l) => isStarted(l) && graceful.logs.indexOf(l) >= mark,
